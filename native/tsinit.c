@@ -1,0 +1,326 @@
+// tsinit's native half: one syscall (or one fork+exec) per function, errno as data.
+// Policy (what to forward, when to exit, what to log) lives in TypeScript.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uv.h>
+
+extern char **environ;
+
+#define CHECK(call)                                                            \
+  do {                                                                         \
+    if ((call) != napi_ok) return NULL;                                        \
+  } while (0)
+
+// Throws an Error whose `code` is the errno name ("EPERM"), as Node does.
+static napi_value throw_errno(napi_env env, const char *syscall, int err) {
+  char message[160];
+  snprintf(message, sizeof message, "%s: %s", syscall, strerror(err));
+  napi_throw_error(env, uv_err_name(-err), message);
+  return NULL;
+}
+
+static napi_value make_int(napi_env env, int value) {
+  napi_value result;
+  CHECK(napi_create_int32(env, value, &result));
+  return result;
+}
+
+static napi_value make_errno_name(napi_env env, int err) {
+  napi_value result;
+  CHECK(napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &result));
+  return result;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc < want) {
+    napi_throw_type_error(env, NULL, "too few arguments");
+    return 0;
+  }
+  return 1;
+}
+
+// prctl(PR_SET_CHILD_SUBREAPER): orphans below us come to us, not to PID 1.
+static napi_value SetChildSubreaper(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  bool on;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  CHECK(napi_get_value_bool(env, argv[0], &on));
+  if (prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0) != 0) return throw_errno(env, "prctl", errno);
+  return NULL;
+}
+
+// prctl(PR_GET_CHILD_SUBREAPER), to report what we are.
+static napi_value IsChildSubreaper(napi_env env, napi_callback_info info) {
+  int on = 0;
+  napi_value result;
+  if (prctl(PR_GET_CHILD_SUBREAPER, &on, 0, 0, 0) != 0) return throw_errno(env, "prctl", errno);
+  CHECK(napi_get_boolean(env, on != 0, &result));
+  return result;
+}
+
+// kill(2): true when delivered, false when nobody is there (ESRCH).
+static napi_value Kill(napi_env env, napi_callback_info info) {
+  napi_value argv[2], result;
+  int32_t pid, sig;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  CHECK(napi_get_value_int32(env, argv[0], &pid));
+  CHECK(napi_get_value_int32(env, argv[1], &sig));
+  if (kill(pid, sig) == 0) {
+    CHECK(napi_get_boolean(env, true, &result));
+  } else if (errno == ESRCH) {
+    CHECK(napi_get_boolean(env, false, &result));
+  } else {
+    return throw_errno(env, "kill", errno);
+  }
+  return result;
+}
+
+static napi_value reaped_entry(napi_env env, pid_t pid, int status) {
+  napi_value entry, null;
+  CHECK(napi_create_object(env, &entry));
+  CHECK(napi_get_null(env, &null));
+  CHECK(napi_set_named_property(env, entry, "pid", make_int(env, pid)));
+  CHECK(napi_set_named_property(env, entry, "exitCode",
+                                WIFEXITED(status) ? make_int(env, WEXITSTATUS(status)) : null));
+  CHECK(napi_set_named_property(env, entry, "signal",
+                                WIFSIGNALED(status) ? make_int(env, WTERMSIG(status)) : null));
+  return entry;
+}
+
+// waitpid(-1, WNOHANG) until nothing is left: one SIGCHLD may stand for many exits.
+static napi_value ReapAll(napi_env env, napi_callback_info info) {
+  napi_value list;
+  uint32_t count = 0;
+  CHECK(napi_create_array(env, &list));
+  for (;;) {
+    int status;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid == 0 || (pid < 0 && errno == ECHILD)) break;
+    if (pid < 0) return throw_errno(env, "waitpid", errno);
+    CHECK(napi_set_element(env, list, count++, reaped_entry(env, pid, status)));
+  }
+  return list;
+}
+
+// [SIGRTMIN, SIGRTMAX] as this libc defines them (glibc keeps 32-33, musl 32-34).
+static napi_value RealtimeSignals(napi_env env, napi_callback_info info) {
+  napi_value range;
+  CHECK(napi_create_array_with_length(env, 2, &range));
+  CHECK(napi_set_element(env, range, 0, make_int(env, SIGRTMIN)));
+  CHECK(napi_set_element(env, range, 1, make_int(env, SIGRTMAX)));
+  return range;
+}
+
+static struct {
+  napi_env env;
+  napi_ref callback;
+  napi_async_context context;
+} watch;
+
+static void on_signal(uv_signal_t *handle, int signum) {
+  napi_handle_scope scope;
+  napi_value callback, receiver, arg, result;
+  napi_env env = watch.env;
+  (void)handle;
+  napi_open_handle_scope(env, &scope);
+  napi_get_reference_value(env, watch.callback, &callback);
+  napi_get_global(env, &receiver);
+  napi_create_int32(env, signum, &arg);
+  if (napi_make_callback(env, watch.context, receiver, callback, 1, &arg, &result) ==
+      napi_pending_exception) {
+    napi_value error;
+    napi_get_and_clear_last_exception(env, &error);
+    napi_fatal_exception(env, error);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+// uv_signal_start for each signal: Node's own self-pipe mechanism (as process.on uses), but
+// also for the real-time signals process.on cannot name. The handles stay ref'd: they are
+// what keeps the init's event loop alive, with no timer and no wake-up.
+static napi_value WatchSignals(napi_env env, napi_callback_info info) {
+  napi_value argv[2], name;
+  uint32_t count;
+  uv_loop_t *loop;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  if (watch.env != NULL) {
+    napi_throw_error(env, NULL, "watchSignals may be called once");
+    return NULL;
+  }
+  CHECK(napi_get_array_length(env, argv[0], &count));
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  CHECK(napi_create_reference(env, argv[1], 1, &watch.callback));
+  CHECK(napi_create_string_utf8(env, "tsinit:signal", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_async_init(env, NULL, name, &watch.context));
+  watch.env = env;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    int32_t signum;
+    uv_signal_t *handle = malloc(sizeof *handle);
+    CHECK(napi_get_element(env, argv[0], i, &element));
+    CHECK(napi_get_value_int32(env, element, &signum));
+    if (handle == NULL) return throw_errno(env, "malloc", ENOMEM);
+    uv_signal_init(loop, handle);
+    int err = uv_signal_start(handle, on_signal, signum);
+    if (err != 0) return throw_errno(env, "uv_signal_start", -err);
+  }
+  return NULL;
+}
+
+static char **get_string_array(napi_env env, napi_value array) {
+  uint32_t count;
+  char **strings;
+  if (napi_get_array_length(env, array, &count) != napi_ok) return NULL;
+  strings = calloc(count + 1, sizeof *strings);
+  for (uint32_t i = 0; strings != NULL && i < count; i++) {
+    napi_value element;
+    size_t length;
+    if (napi_get_element(env, array, i, &element) != napi_ok ||
+        napi_get_value_string_utf8(env, element, NULL, 0, &length) != napi_ok ||
+        (strings[i] = malloc(length + 1)) == NULL ||
+        napi_get_value_string_utf8(env, element, strings[i], length + 1, &length) != napi_ok)
+      return NULL;
+  }
+  return strings;
+}
+
+static void free_string_array(char **strings) {
+  for (char **s = strings; s != NULL && *s != NULL; s++) free(*s);
+  free(strings);
+}
+
+static int get_int_option(napi_env env, napi_value options, const char *key) {
+  napi_value value;
+  int32_t result = 0;
+  napi_get_named_property(env, options, key, &value);
+  napi_get_value_int32(env, value, &result);
+  return result;
+}
+
+typedef struct {
+  char **paths;
+  char **argv;
+  int new_session;
+  int foreground;
+  int parent_death_signal;
+} spawn_request;
+
+// The forked child: async-signal-safe calls only (the parent has threads).
+static void exec_child(const spawn_request *req, int report_fd) {
+  struct sigaction dfl;
+  sigset_t empty;
+  int err = ENOENT, saw_eacces = 0;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL);
+  if (req->new_session) {
+    setsid();
+    if (req->foreground) ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+  } else {
+    setpgid(0, 0);
+  }
+  if (req->foreground) {
+    // A background process group calling tcsetpgrp gets SIGTTOU: ignore it just for this call.
+    signal(SIGTTOU, SIG_IGN);
+    tcsetpgrp(STDIN_FILENO, getpid());
+    signal(SIGTTOU, SIG_DFL);
+  }
+  if (req->parent_death_signal > 0) prctl(PR_SET_PDEATHSIG, req->parent_death_signal, 0, 0, 0);
+  // Node marks its fds close-on-exec and may leave 0-2 non-blocking; CMD gets them plain.
+  for (int fd = 0; fd <= 2; fd++) {
+    int fd_flags = fcntl(fd, F_GETFD), fl_flags = fcntl(fd, F_GETFL);
+    if (fd_flags >= 0) fcntl(fd, F_SETFD, fd_flags & ~FD_CLOEXEC);
+    if (fl_flags >= 0) fcntl(fd, F_SETFL, fl_flags & ~O_NONBLOCK);
+  }
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, NULL);
+  for (char **path = req->paths; *path != NULL; path++) {
+    execve(*path, req->argv, environ);
+    if (errno == EACCES) saw_eacces = 1;
+    else if (errno != ENOENT && errno != ENOTDIR) {
+      err = errno;
+      break;
+    }
+  }
+  if (saw_eacces && err == ENOENT) err = EACCES;
+  while (write(report_fd, &err, sizeof err) < 0 && errno == EINTR) {
+  }
+  _exit(127);
+}
+
+// fork + exec CMD with a clean signal state in its own process group (or session).
+// Returns { pid } or, when exec failed, { errno: "ENOENT" } (the failed child is reaped).
+static napi_value Spawn(napi_env env, napi_callback_info info) {
+  napi_value argv[3], result;
+  spawn_request req;
+  int report[2], child_errno = 0, fork_errno;
+  sigset_t all, old;
+  ssize_t got;
+  pid_t pid;
+  if (!get_args(env, info, 3, argv)) return NULL;
+  req.paths = get_string_array(env, argv[0]);
+  req.argv = get_string_array(env, argv[1]);
+  req.new_session = get_int_option(env, argv[2], "newSession");
+  req.foreground = get_int_option(env, argv[2], "foreground");
+  req.parent_death_signal = get_int_option(env, argv[2], "parentDeathSignal");
+  if (req.paths == NULL || req.argv == NULL || req.argv[0] == NULL) {
+    free_string_array(req.paths);
+    free_string_array(req.argv);
+    napi_throw_type_error(env, NULL, "spawn needs paths and a non-empty argv of strings");
+    return NULL;
+  }
+  if (pipe2(report, O_CLOEXEC) != 0) return throw_errno(env, "pipe2", errno);
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid = fork();
+  if (pid == 0) exec_child(&req, report[1]);
+  fork_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  close(report[1]);
+  free_string_array(req.paths);
+  free_string_array(req.argv);
+  if (pid < 0) {
+    close(report[0]);
+    return throw_errno(env, "fork", fork_errno);
+  }
+  do got = read(report[0], &child_errno, sizeof child_errno);
+  while (got < 0 && errno == EINTR);
+  close(report[0]);
+  CHECK(napi_create_object(env, &result));
+  if (got == sizeof child_errno) {
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    CHECK(napi_set_named_property(env, result, "errno", make_errno_name(env, child_errno)));
+  } else {
+    CHECK(napi_set_named_property(env, result, "pid", make_int(env, pid)));
+  }
+  return result;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor functions[] = {
+      {"setChildSubreaper", NULL, SetChildSubreaper, NULL, NULL, NULL, napi_default, NULL},
+      {"isChildSubreaper", NULL, IsChildSubreaper, NULL, NULL, NULL, napi_default, NULL},
+      {"kill", NULL, Kill, NULL, NULL, NULL, napi_default, NULL},
+      {"reapAll", NULL, ReapAll, NULL, NULL, NULL, napi_default, NULL},
+      {"realtimeSignals", NULL, RealtimeSignals, NULL, NULL, NULL, napi_default, NULL},
+      {"watchSignals", NULL, WatchSignals, NULL, NULL, NULL, napi_default, NULL},
+      {"spawn", NULL, Spawn, NULL, NULL, NULL, napi_default, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof functions / sizeof *functions, functions));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** How one child ended, as waitpid reported it. */
+export interface Reaped {
+  pid: number;
+  exitCode: number | null;
+  signal: number | null;
+}
+
+/** What the forked child does before exec. */
+export interface SpawnOptions {
+  newSession: boolean;
+  foreground: boolean;
+  parentDeathSignal: number;
+}
+
+/** The addon's syscalls (native/tsinit.c); expected errno come back as data. */
+export interface Native {
+  setChildSubreaper(on: boolean): void;
+  isChildSubreaper(): boolean;
+  kill(pid: number, signal: number): boolean;
+  reapAll(): Reaped[];
+  realtimeSignals(): [number, number];
+  watchSignals(signals: number[], onSignal: (signal: number) => void): void;
+  spawn(paths: string[], argv: string[], options: SpawnOptions): { pid: number } | { errno: string };
+}
+
+/** Environment variable naming an addon file to load instead of the detected one. */
+export const NATIVE_OVERRIDE_VARIABLE = 'TSINIT_NATIVE_LIBRARY_PATH';
+
+/** musl or glibc, from the libc mapped into this process: no process.report, no ldd. */
+export function detectLibc(): 'gnu' | 'musl' {
+  return /\/ld-musl-|\/libc\.musl-/.test(readFileSync('/proc/self/maps', 'utf8')) ? 'musl' : 'gnu';
+}
+
+/** Loads the addon the napi-rs way: override variable, file beside the package, platform package. */
+export function loadNative(): Native {
+  const platform = `${process.platform}-${process.arch}-${detectLibc()}`;
+  const override = process.env[NATIVE_OVERRIDE_VARIABLE];
+  const candidates = [
+    ...(override ? [override] : []),
+    path.join(__dirname, '..', `tsinit.${platform}.node`),
+    `tsinit-${platform}`,
+  ];
+  const failures: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      return require(candidate) as Native;
+    } catch (error) {
+      failures.push(`${candidate} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+  throw new Error(`no native addon for ${platform}; tried ${failures.join(', ')}`);
+}
