@@ -1,0 +1,52 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { CLI, childrenOf, initPidOf, namespaceProcesses, procInfo, startCommand, startInit, waitFor } from './helpers';
+
+// CMD makes `count` double-forked orphans, says so, and exits 3 once a line arrives on stdin.
+const orphanMaker = (count: number, orphan = 'true') =>
+  `i=0; while [ $i -lt ${count} ]; do (${orphan} &); i=$((i+1)); done; echo spawned; read line; exit 3`;
+
+describe('reaping', () => {
+  it('reaps 200 double-forked orphans as PID 1, leaving no zombie', async () => {
+    const init = startInit(['-vv', '--', 'sh', '-c', orphanMaker(200)]);
+    await waitFor('the orphans to be spawned', () => init.stdout() === 'spawned\n');
+    const pid = await initPidOf(init);
+    await waitFor('200 orphans to be reaped', () => init.stderr().match(/reaped orphan pid \d+, exited with code 0/g)?.length === 200);
+    expect(namespaceProcesses(pid).filter((info) => info.state === 'Z')).toEqual([]);
+    init.child.stdin!.end('\n');
+    expect((await init.closed).code).toBe(3);
+  });
+
+  it('adopts and reaps orphans as a child subreaper when not PID 1', async () => {
+    const init = startCommand([process.execPath, CLI, '-v', '--', 'sh', '-c', orphanMaker(1, 'sleep 1000')]);
+    const tsinit = init.child.pid!;
+    try {
+      await waitFor('the orphan to be spawned', () => init.stdout() === 'spawned\n');
+      const orphan = await waitFor('tsinit to adopt the orphan', () => childrenOf(tsinit).find((info) => info.comm === 'sleep'));
+      process.kill(orphan.pid, 'SIGKILL');
+      await waitFor('the killed orphan to be reaped', () => procInfo(orphan.pid) === undefined);
+      init.child.stdin!.end('\n');
+      expect((await init.closed).code).toBe(3);
+      expect(init.stderr()).toMatch(/^\[tsinit\] not PID 1 \(pid \d+\): registered as child subreaper/);
+    } finally {
+      for (const leftover of childrenOf(tsinit)) process.kill(leftover.pid, 'SIGKILL');
+    }
+  });
+
+  it('neither hangs nor leaves a zombie under 500 orphans and 100 forwarded signals', async () => {
+    const init = startInit(['--', 'sh', '-c', orphanMaker(500)]);
+    const pid = await initPidOf(init);
+    await waitFor('the command to start', () => childrenOf(pid).length > 0);
+    for (let i = 0; i < 100; i++) {
+      process.kill(pid, i % 2 ? 'SIGWINCH' : 'SIGURG'); // ignored by sh and the orphans: they keep going
+      await nextTurn();
+    }
+    await waitFor('the orphans to be spawned', () => init.stdout() === 'spawned\n');
+    await waitFor('only tsinit and the command to be left', () => {
+      const left = namespaceProcesses(pid);
+      return left.length === 2 && left.every((info) => info.state !== 'Z');
+    });
+    init.child.stdin!.end('\n');
+    expect((await init.closed).code).toBe(3);
+  });
+});

@@ -1,0 +1,90 @@
+import { readdirSync, readlinkSync } from 'node:fs';
+import { constants } from 'node:os';
+import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, initPidOf, startInit, waitFor } from './helpers';
+
+const RECORDER = ['python3', path.join(FIXTURES, 'record-signals.py')];
+
+// Every catchable signal but SIGCHLD and the fault signals, by name, then glibc's real-time range.
+const NAMED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCONT', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR'] as const;
+const REALTIME = Array.from({ length: 31 }, (_, i) => 34 + i);
+const FORWARDED = [...NAMED.map((name) => constants.signals[name]), ...REALTIME];
+
+async function startRecorder(args: string[] = ['--', ...RECORDER]) {
+  const init = startInit(args);
+  await waitFor('the recorder to be ready', () => init.stdout().startsWith('ready\n'));
+  const pid = await initPidOf(init);
+  const received = () => init.stdout().split('\n').slice(1, -1).map(Number);
+  const stop = async () => {
+    process.kill(pid, 'SIGKILL');
+    await init.closed;
+  };
+  return { init, pid, received, stop };
+}
+
+describe('signal forwarding by tsinit as PID 1', () => {
+  it('forwards every catchable signal but SIGCHLD, real-time ones included', async () => {
+    const { pid, received, stop } = await startRecorder();
+    try {
+      for (const [index, signal] of FORWARDED.entries()) {
+        process.kill(pid, signal);
+        await waitFor(`signal ${signal} to reach the command`, () => received().length === index + 1);
+        expect(received()[index]).toBe(signal);
+      }
+      process.kill(pid, 'SIGCHLD');
+      process.kill(pid, 'SIGUSR2');
+      await waitFor('SIGUSR2 to reach the command', () => received().length > FORWARDED.length);
+      expect(received().slice(FORWARDED.length)).toEqual([constants.signals.SIGUSR2]);
+    } finally {
+      await stop();
+    }
+  });
+
+  it("forwards to the command's whole process group", async () => {
+    const { pid, received, stop } = await startRecorder(['--', 'sh', '-c', `${RECORDER.join(' ')} & wait`]);
+    try {
+      process.kill(pid, 'SIGWINCH'); // sh ignores it; its child, in the same group, records it
+      await waitFor('SIGWINCH to reach the grandchild', () => received().length === 1);
+      expect(received()).toEqual([constants.signals.SIGWINCH]);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('forwards SIGUSR1 and never opens the Node inspector', async () => {
+    const { init, pid, received, stop } = await startRecorder();
+    try {
+      for (let count = 1; count <= 5; count++) {
+        process.kill(pid, 'SIGUSR1');
+        await waitFor('SIGUSR1 to reach the command', () => received().length === count);
+      }
+      expect(received()).toEqual(Array(5).fill(constants.signals.SIGUSR1));
+      const sockets = readdirSync(`/proc/${pid}/fd`)
+        .filter((fd) => Number(fd) > 2) // 0-2 are the test's own stdio socketpairs
+        .map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`))
+        .filter((target) => target.startsWith('socket:'));
+      expect(sockets).toEqual([]);
+      expect(init.stderr()).toBe('');
+    } finally {
+      await stop();
+    }
+  });
+
+  it('keeps forwarding while signals arrive faster than it handles them', async () => {
+    const { pid, received, stop } = await startRecorder();
+    try {
+      for (let i = 0; i < 100; i++) {
+        process.kill(pid, 'SIGUSR2');
+        if (i % 10 === 0) await nextTurn();
+      }
+      // Standard signals coalesce while pending, so not every one arrives; the last one must.
+      await waitFor('a burst of SIGUSR2 to reach the command', () => received().length > 0);
+      process.kill(pid, 'SIGHUP');
+      await waitFor('SIGHUP after the burst', () => received().includes(constants.signals.SIGHUP));
+    } finally {
+      await stop();
+    }
+  });
+});
