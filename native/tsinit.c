@@ -61,12 +61,32 @@ static napi_value SetChildSubreaper(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// prctl(PR_GET_CHILD_SUBREAPER), to report what we are.
-static napi_value IsChildSubreaper(napi_env env, napi_callback_info info) {
-  int on = 0;
-  napi_value result;
-  if (prctl(PR_GET_CHILD_SUBREAPER, &on, 0, 0, 0) != 0) return throw_errno(env, "prctl", errno);
-  CHECK(napi_get_boolean(env, on != 0, &result));
+// prctl(PR_SET_PDEATHSIG) on the init itself: the signal arrives when our parent dies (tini -p).
+static napi_value SetParentDeathSignal(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t sig;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  CHECK(napi_get_value_int32(env, argv[0], &sig));
+  if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0) return throw_errno(env, "prctl", errno);
+  return NULL;
+}
+
+// tcsetpgrp(0, pgid) with SIGTTOU blocked in this thread, as a background group must.
+// Returns null, or the errno name when stdin is no terminal of ours (ENOTTY, EPERM...).
+static napi_value SetForegroundGroup(napi_env env, napi_callback_info info) {
+  napi_value argv[1], result;
+  int32_t pgid;
+  sigset_t ttou, old;
+  int err = 0;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  CHECK(napi_get_value_int32(env, argv[0], &pgid));
+  sigemptyset(&ttou);
+  sigaddset(&ttou, SIGTTOU);
+  pthread_sigmask(SIG_BLOCK, &ttou, &old);
+  if (tcsetpgrp(STDIN_FILENO, pgid) != 0) err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (err == 0) CHECK(napi_get_null(env, &result));
+  else result = make_errno_name(env, err);
   return result;
 }
 
@@ -87,8 +107,8 @@ static napi_value Kill(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value reaped_entry(napi_env env, pid_t pid, int status) {
-  napi_value entry, null;
+static napi_value reaped_entry(napi_env env, pid_t pid, int status, const char *name) {
+  napi_value entry, null, js_name;
   CHECK(napi_create_object(env, &entry));
   CHECK(napi_get_null(env, &null));
   CHECK(napi_set_named_property(env, entry, "pid", make_int(env, pid)));
@@ -96,31 +116,53 @@ static napi_value reaped_entry(napi_env env, pid_t pid, int status) {
                                 WIFEXITED(status) ? make_int(env, WEXITSTATUS(status)) : null));
   CHECK(napi_set_named_property(env, entry, "signal",
                                 WIFSIGNALED(status) ? make_int(env, WTERMSIG(status)) : null));
+  if (name != NULL) {
+    CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &js_name));
+    CHECK(napi_set_named_property(env, entry, "name", js_name));
+  }
   return entry;
 }
 
+// The next exited child's pid and /proc/<pid>/comm, read while it is still a zombie.
+static pid_t peek_exited_child(char *name, size_t size) {
+  siginfo_t info;
+  char path[32];
+  int fd;
+  ssize_t got = 0;
+  info.si_pid = 0;
+  if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0) return errno == ECHILD ? 0 : -1;
+  snprintf(path, sizeof path, "/proc/%d/comm", (int)info.si_pid);
+  if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+    got = read(fd, name, size - 1);
+    close(fd);
+  }
+  name[got > 0 ? got - 1 : 0] = '\0'; // drop comm's newline
+  return info.si_pid;
+}
+
 // waitpid(-1, WNOHANG) until nothing is left: one SIGCHLD may stand for many exits.
+// With names, each zombie's comm is read first (two more syscalls a child).
 static napi_value ReapAll(napi_env env, napi_callback_info info) {
-  napi_value list;
+  napi_value argv[1], list;
+  bool with_names;
   uint32_t count = 0;
+  char name[32];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  CHECK(napi_get_value_bool(env, argv[0], &with_names));
   CHECK(napi_create_array(env, &list));
   for (;;) {
     int status;
-    pid_t pid = waitpid(-1, &status, WNOHANG);
+    pid_t pid = -1;
+    if (with_names && (pid = peek_exited_child(name, sizeof name)) <= 0) {
+      if (pid == 0) break;
+      return throw_errno(env, "waitid", errno);
+    }
+    pid = waitpid(pid, &status, WNOHANG);
     if (pid == 0 || (pid < 0 && errno == ECHILD)) break;
     if (pid < 0) return throw_errno(env, "waitpid", errno);
-    CHECK(napi_set_element(env, list, count++, reaped_entry(env, pid, status)));
+    CHECK(napi_set_element(env, list, count++, reaped_entry(env, pid, status, with_names ? name : NULL)));
   }
   return list;
-}
-
-// [SIGRTMIN, SIGRTMAX] as this libc defines them (glibc keeps 32-33, musl 32-34).
-static napi_value RealtimeSignals(napi_env env, napi_callback_info info) {
-  napi_value range;
-  CHECK(napi_create_array_with_length(env, 2, &range));
-  CHECK(napi_set_element(env, range, 0, make_int(env, SIGRTMIN)));
-  CHECK(napi_set_element(env, range, 1, make_int(env, SIGRTMAX)));
-  return range;
 }
 
 static struct {
@@ -214,7 +256,6 @@ typedef struct {
   char **argv;
   int new_session;
   int foreground;
-  int parent_death_signal;
 } spawn_request;
 
 // The forked child: async-signal-safe calls only (the parent has threads).
@@ -237,7 +278,6 @@ static void exec_child(const spawn_request *req, int report_fd) {
     tcsetpgrp(STDIN_FILENO, getpid());
     signal(SIGTTOU, SIG_DFL);
   }
-  if (req->parent_death_signal > 0) prctl(PR_SET_PDEATHSIG, req->parent_death_signal, 0, 0, 0);
   // Node marks its fds close-on-exec and may leave 0-2 non-blocking; CMD gets them plain.
   for (int fd = 0; fd <= 2; fd++) {
     int fd_flags = fcntl(fd, F_GETFD), fl_flags = fcntl(fd, F_GETFL);
@@ -274,7 +314,6 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   req.argv = get_string_array(env, argv[1]);
   req.new_session = get_int_option(env, argv[2], "newSession");
   req.foreground = get_int_option(env, argv[2], "foreground");
-  req.parent_death_signal = get_int_option(env, argv[2], "parentDeathSignal");
   if (req.paths == NULL || req.argv == NULL || req.argv[0] == NULL) {
     free_string_array(req.paths);
     free_string_array(req.argv);
@@ -312,10 +351,10 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"setChildSubreaper", NULL, SetChildSubreaper, NULL, NULL, NULL, napi_default, NULL},
-      {"isChildSubreaper", NULL, IsChildSubreaper, NULL, NULL, NULL, napi_default, NULL},
+      {"setParentDeathSignal", NULL, SetParentDeathSignal, NULL, NULL, NULL, napi_default, NULL},
+      {"setForegroundGroup", NULL, SetForegroundGroup, NULL, NULL, NULL, napi_default, NULL},
       {"kill", NULL, Kill, NULL, NULL, NULL, napi_default, NULL},
       {"reapAll", NULL, ReapAll, NULL, NULL, NULL, napi_default, NULL},
-      {"realtimeSignals", NULL, RealtimeSignals, NULL, NULL, NULL, napi_default, NULL},
       {"watchSignals", NULL, WatchSignals, NULL, NULL, NULL, napi_default, NULL},
       {"spawn", NULL, Spawn, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -6,22 +6,23 @@ export interface Reaped {
   pid: number;
   exitCode: number | null;
   signal: number | null;
+  /** Its /proc comm, when reapAll was asked for names. */
+  name?: string;
 }
 
 /** What the forked child does before exec. */
 export interface SpawnOptions {
   newSession: boolean;
   foreground: boolean;
-  parentDeathSignal: number;
 }
 
 /** The addon's syscalls (native/tsinit.c); expected errno come back as data. */
 export interface Native {
   setChildSubreaper(on: boolean): void;
-  isChildSubreaper(): boolean;
+  setParentDeathSignal(signal: number): void;
+  setForegroundGroup(pgid: number): string | null;
   kill(pid: number, signal: number): boolean;
-  reapAll(): Reaped[];
-  realtimeSignals(): [number, number];
+  reapAll(withNames: boolean): Reaped[];
   watchSignals(signals: number[], onSignal: (signal: number) => void): void;
   spawn(paths: string[], argv: string[], options: SpawnOptions): { pid: number } | { errno: string };
 }
@@ -35,8 +36,8 @@ export function detectLibc(): 'gnu' | 'musl' {
 }
 
 /** Loads the addon the napi-rs way: override variable, file beside the package, platform package. */
-export function loadNative(): Native {
-  const platform = `${process.platform}-${process.arch}-${detectLibc()}`;
+export function loadNative(libc: 'gnu' | 'musl'): Native {
+  const platform = `${process.platform}-${process.arch}-${libc}`;
   const override = process.env[NATIVE_OVERRIDE_VARIABLE];
   const candidates = [
     ...(override ? [override] : []),

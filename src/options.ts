@@ -1,18 +1,34 @@
 import minimist from 'minimist';
-import { DEFAULT_VERBOSITY } from './log';
+import { parseDuration } from './durations';
+import { DEFAULT_VERBOSITY, MAX_VERBOSITY, type LogFormat } from './log';
+import { parseSignal, type RealtimeRange } from './signals';
 
-/** Bad command line: the CLI prints its message on one line and exits with USAGE_EXIT_CODE. */
+/** Bad command line or environment: the CLI prints the message on one line and exits 2. */
 export class UsageError extends Error {}
 
 /** Exit code for a bad command line (as GNU tools; CMD's codes pass through unchanged). */
 export const USAGE_EXIT_CODE = 2;
 
-/** Everything the command line asks for. */
+/** How long leftovers get between SIGTERM and SIGKILL once CMD is gone, unless --grace says. */
+export const DEFAULT_GRACE = '5s';
+
+/** Everything the command line and the environment ask for. */
 export interface Options {
   command: string[];
-  verbosity: number;
   help: boolean;
   version: boolean;
+  license: boolean;
+  verbosity: number;
+  logFormat: LogFormat;
+  subreaper: boolean;
+  singleChild: boolean;
+  newSession: boolean;
+  warnOnReap: boolean;
+  remapToZero: Set<number>;
+  parentDeathSignal: number | undefined;
+  rewrites: Map<number, number>;
+  graceMs: number;
+  killAfterMs: number | undefined;
 }
 
 /** Help text for -h/--help. */
@@ -20,37 +36,123 @@ export const HELP = `Usage: tsinit [OPTIONS] [--] COMMAND [ARG...]
 
 Runs COMMAND as the child of a container init: forwards signals to its process group,
 reaps every zombie, and exits with COMMAND's exit code (128+n if signal n killed it).
+When COMMAND exits, what it left running gets SIGTERM, then SIGKILL after the grace.
 
 Options:
-  -v             more log lines on stderr (repeat: -vv)
-  -h, --help     this text
-  --version      print the version
+  -v                    more log lines on stderr (repeat: -vv)
+  --log-format FORMAT   text (default) or json: one JSON object per event
+  -w                    warn about every zombie reaped that was not COMMAND
+  -c, --single-child    signals go to COMMAND alone, not its process group
+  -g                    signals go to COMMAND's process group (the default)
+  --setsid              run COMMAND in a session of its own
+  -r, --rewrite S:R     forward signal S as R (names or numbers; R=0 drops S); repeatable
+  -e CODE               exit 0 when COMMAND's exit code is CODE; repeatable
+  --grace DURATION      time between SIGTERM and SIGKILL for leftovers (default ${DEFAULT_GRACE}; 0: none)
+  --kill-after DURATION SIGKILL COMMAND's group this long after a forwarded SIGTERM/SIGINT
+  -p SIGNAL             have SIGNAL sent to tsinit when its parent dies
+  -s                    register as a child subreaper (automatic when not PID 1)
+  -l                    print the license
+  -h, --help            this text
+  --version             print the version
+
+Durations: 500ms, 10s, 1.5s, 2m, or a number of seconds.
+Environment: TSINIT_VERBOSITY (0-3), TSINIT_SUBREAPER, TSINIT_KILL_PROCESS_GROUP; tini's
+TINI_* and dumb-init's DUMB_INIT_SETSID, DUMB_INIT_DEBUG too. Booleans: empty, 1, true, yes,
+on mean on; 0, false, no, off mean off. Flags beat the environment.
 `;
 
-const BOOLEANS = ['v', 'help', 'version'];
+const BOOLEANS = ['v', 's', 'g', 'w', 'l', 'c', 'single-child', 'setsid', 'h', 'help', 'version'];
+const STRINGS = ['e', 'p', 'r', 'rewrite', 'grace', 'kill-after', 'log-format'];
 
-/** Parses `tsinit [OPTIONS] [--] COMMAND [ARG...]`; options stop at the first non-option. */
-export function parseOptions(argv: string[]): Options {
-  const parsed = minimist(argv, {
+/** Parses `tsinit [OPTIONS] [--] COMMAND [ARG...]` and the environment; options stop at the first non-option. */
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: RealtimeRange): Options {
+  const flags = minimist(argv, {
     boolean: BOOLEANS,
-    alias: { h: 'help' },
+    string: STRINGS,
+    alias: { h: 'help', c: 'single-child', r: 'rewrite' },
     stopEarly: true,
     unknown: (arg) => {
       if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
       return true;
     },
   });
-  const command = parsed._.map(String);
+  const command = flags._.map(String);
   const optionArgs = argv.slice(0, argv.length - command.length);
-  if (command.length === 0 && !parsed.help && !parsed.version) {
+  const wanted = (name: string) => ([] as string[]).concat(flags[name] ?? []);
+  const signal = (text: string, option: string) => {
+    const number = parseSignal(text, realtime);
+    if (number === undefined) throw new UsageError(`bad signal for ${option}: ${text}`);
+    return number;
+  };
+  const duration = (option: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
+    const ms = parseDuration(text);
+    if (ms === undefined) throw new UsageError(`bad duration for --${option}: ${text} (want e.g. 500ms, 10s, 2m)`);
+    return ms;
+  };
+
+  if (command.length === 0 && !flags.help && !flags.version && !flags.l) {
     throw new UsageError('missing command: tsinit [OPTIONS] -- COMMAND [ARG...]');
   }
+  if (flags.c && flags.g) throw new UsageError('-c (signal the command alone) and -g (signal its group) contradict each other');
+  const logFormat = flags['log-format'] ?? 'text';
+  if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`bad log format: ${logFormat} (want text or json)`);
+
+  const dumbInitSetsid = envBoolean(env, ['DUMB_INIT_SETSID']);
+  const verboseFlags = countShortFlag(optionArgs, 'v');
   return {
     command,
-    verbosity: DEFAULT_VERBOSITY + countShortFlag(optionArgs, 'v'),
-    help: parsed.help,
-    version: parsed.version,
+    help: flags.help,
+    version: flags.version,
+    license: flags.l,
+    verbosity: verboseFlags > 0 ? DEFAULT_VERBOSITY + verboseFlags : envVerbosity(env),
+    logFormat,
+    subreaper: flags.s || (envBoolean(env, ['TSINIT_SUBREAPER', 'TINI_SUBREAPER']) ?? false),
+    singleChild: wantsSingleChild(flags, env, dumbInitSetsid),
+    newSession: flags.setsid || (!flags.c && dumbInitSetsid === true),
+    warnOnReap: flags.w,
+    remapToZero: new Set(wanted('e').map(exitCode)),
+    parentDeathSignal: flags.p === undefined ? undefined : signal(flags.p, '-p'),
+    rewrites: new Map(
+      wanted('r').map((rule) => {
+        const [from, to, ...rest] = rule.split(':');
+        if (to === undefined || rest.length > 0) throw new UsageError(`bad rewrite for -r: ${rule} (want SIGNAL:SIGNAL, e.g. TERM:QUIT or 15:0)`);
+        return [signal(from, '-r'), to === '0' ? 0 : signal(to, '-r')];
+      }),
+    ),
+    graceMs: duration('grace', flags.grace ?? DEFAULT_GRACE)!,
+    killAfterMs: duration('kill-after', flags['kill-after']),
   };
+}
+
+// -c or -g, else TSINIT_/TINI_KILL_PROCESS_GROUP, else dumb-init's DUMB_INIT_SETSID=0 (its single-child switch).
+function wantsSingleChild(flags: minimist.ParsedArgs, env: NodeJS.ProcessEnv, dumbInitSetsid: boolean | undefined): boolean {
+  if (flags.c || flags.g) return flags.c;
+  const group = envBoolean(env, ['TSINIT_KILL_PROCESS_GROUP', 'TINI_KILL_PROCESS_GROUP']);
+  return group !== undefined ? !group : dumbInitSetsid === false;
+}
+
+function exitCode(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 255) throw new UsageError(`bad exit code for -e: ${text} (want 0-255)`);
+  return Number(text);
+}
+
+// One rule for every boolean variable, the first one set winning.
+function envBoolean(env: NodeJS.ProcessEnv, names: string[]): boolean | undefined {
+  const name = names.find((candidate) => env[candidate] !== undefined);
+  if (name === undefined) return undefined;
+  const value = env[name]!.toLowerCase();
+  if (['', '1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new UsageError(`bad ${name}=${env[name]} (want 1, true, yes, on or 0, false, no, off)`);
+}
+
+function envVerbosity(env: NodeJS.ProcessEnv): number {
+  const name = ['TSINIT_VERBOSITY', 'TINI_VERBOSITY'].find((candidate) => env[candidate] !== undefined);
+  if (name === undefined) return envBoolean(env, ['DUMB_INIT_DEBUG']) ? MAX_VERBOSITY : DEFAULT_VERBOSITY;
+  const value = env[name]!;
+  if (!/^\d+$/.test(value) || Number(value) > MAX_VERBOSITY) throw new UsageError(`bad ${name}=${value} (want 0-${MAX_VERBOSITY})`);
+  return Number(value);
 }
 
 // minimist turns a repeated boolean into one `true`; -vv and -v -v must count twice.

@@ -2,24 +2,45 @@ import { constants } from 'node:os';
 
 const NUMBERS: Record<string, number> = constants.signals;
 
+/** [SIGRTMIN, SIGRTMAX] of a libc: glibc keeps 32-33 for its threads, musl 32-34. */
+export type RealtimeRange = [number, number];
+
 // SIGCHLD is the reaper's; KILL and STOP cannot be caught; a JS listener on a fault signal
 // turns a real fault into a 100 % CPU spin, so those keep their default action.
 const NOT_FORWARDED = new Set(
   ['SIGCHLD', 'SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGSYS'].map((name) => NUMBERS[name]),
 );
 
-/** SIGCHLD's number, which tells the init to reap. */
-export const SIGCHLD = NUMBERS.SIGCHLD;
+/** The numbers the lifecycle compares against. */
+export const { SIGCHLD, SIGCONT, SIGINT, SIGKILL, SIGSTOP, SIGTERM } = constants.signals;
+
+/** The real-time range Node's libc reserves for applications. */
+export function realtimeRange(libc: 'gnu' | 'musl'): RealtimeRange {
+  return [libc === 'musl' ? 35 : 34, 64];
+}
 
 /** Every signal the init forwards: all catchable ones but SIGCHLD, real-time ones included. */
-export function forwardableSignals([rtMin, rtMax]: [number, number]): number[] {
+export function forwardableSignals([rtMin, rtMax]: RealtimeRange): number[] {
   const named = Object.values(NUMBERS).filter((number) => !NOT_FORWARDED.has(number));
   const realtime = Array.from({ length: rtMax - rtMin + 1 }, (_, i) => rtMin + i);
   return [...new Set([...named, ...realtime])];
 }
 
 /** A readable name for logs: SIGTERM, or SIGRTMIN+3 relative to this libc's SIGRTMIN. */
-export function signalName(number: number, [rtMin, rtMax]: [number, number]): string {
+export function signalName(number: number, [rtMin, rtMax]: RealtimeRange): string {
   if (number >= rtMin && number <= rtMax) return number === rtMin ? 'SIGRTMIN' : `SIGRTMIN+${number - rtMin}`;
   return Object.keys(NUMBERS).find((name) => NUMBERS[name] === number) ?? `signal ${number}`;
+}
+
+/** A signal from a number or a name in any case, with or without SIG (TERM, sigterm, RTMIN+2). */
+export function parseSignal(text: string, [rtMin, rtMax]: RealtimeRange): number | undefined {
+  if (/^\d+$/.test(text)) {
+    const number = Number(text);
+    return (number >= 1 && number < 32) || (number >= rtMin && number <= rtMax) ? number : undefined;
+  }
+  const name = text.toUpperCase().replace(/^SIG/, '');
+  const realtime = /^RT(MIN|MAX)([+-]\d+)?$/.exec(name);
+  if (!realtime) return NUMBERS[`SIG${name}`];
+  const number = (realtime[1] === 'MIN' ? rtMin : rtMax) + Number(realtime[2] ?? 0);
+  return number >= rtMin && number <= rtMax ? number : undefined;
 }

@@ -29,6 +29,6 @@ describe('command line', () => {
 
   it('logs the lifecycle at -v', async () => {
     const result = await runInit(['-v', '--', 'sh', '-c', 'exit 4']);
-    expect(result.stderr).toMatch(/^\[tsinit\] spawned sh -c exit 4 as pid \d+\n\[tsinit\] sh \(pid \d+\) exited with code 4\n$/);
+    expect(result.stderr).toMatch(/^\[tsinit\] spawned sh -c exit 4 as pid \d+\n\[tsinit\] sh \(pid \d+\) exited with code 4\n\[tsinit\] exiting with code 4\n$/);
   });
 });

@@ -1,0 +1,61 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** One process as /proc/<pid>/stat shows it. */
+export interface ProcessInfo {
+  pid: number;
+  name: string;
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  tpgid: number;
+}
+
+/** /proc/<pid>/stat, or undefined once the process is gone. */
+export function readProcess(pid: number | 'self'): ProcessInfo | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The name is in parentheses and may hold spaces and parentheses itself.
+  const close = stat.lastIndexOf(')');
+  const [state, ppid, pgrp, session, , tpgid] = stat.slice(close + 2).split(' ');
+  return {
+    pid: Number(stat.slice(0, stat.indexOf(' '))),
+    name: stat.slice(stat.indexOf('(') + 1, close),
+    state,
+    ppid: Number(ppid),
+    pgrp: Number(pgrp),
+    session: Number(session),
+    tpgid: Number(tpgid),
+  };
+}
+
+/** Every process /proc shows now. */
+export function listProcesses(): ProcessInfo[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => readProcess(Number(name)))
+    .filter((info): info is ProcessInfo => info !== undefined);
+}
+
+/** Whether /proc is this PID namespace's: without it, pids there are not ours to signal. */
+export function procIsOurs(): boolean {
+  return readProcess('self')?.pid === process.pid;
+}
+
+/** Every descendant of `root`, zombies included: what is left to stop when CMD is gone. */
+export function descendantsOf(root: number): ProcessInfo[] {
+  const children = new Map<number, ProcessInfo[]>();
+  for (const info of listProcesses()) children.set(info.ppid, [...(children.get(info.ppid) ?? []), info]);
+  const found: ProcessInfo[] = [];
+  for (let queue = [root]; queue.length > 0; ) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child.pid);
+    }
+  }
+  return found;
+}
