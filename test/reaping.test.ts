@@ -11,7 +11,7 @@ describe('reaping', () => {
     const init = startInit(['-vv', '--', 'sh', '-c', orphanMaker(200)]);
     await waitFor('the orphans to be spawned', () => init.stdout() === 'spawned\n');
     const pid = await initPidOf(init);
-    await waitFor('200 orphans to be reaped', () => init.stderr().match(/reaped orphan \d+ \(true\), exited with code 0/g)?.length === 200);
+    await waitFor('200 orphans to be reaped', () => init.stderr().match(/reaped orphan \d+ \(sh\), exited with code 0/g)?.length === 200);
     expect(namespaceProcesses(pid).filter((info) => info.state === 'Z')).toEqual([]);
     init.child.stdin!.end('\n');
     expect((await init.closed).code).toBe(3);
