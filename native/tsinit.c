@@ -243,19 +243,19 @@ static void free_string_array(char **strings) {
   free(strings);
 }
 
-static int get_int_option(napi_env env, napi_value options, const char *key) {
+static bool get_bool_option(napi_env env, napi_value options, const char *key) {
   napi_value value;
-  int32_t result = 0;
+  bool result = false;
   napi_get_named_property(env, options, key, &value);
-  napi_get_value_int32(env, value, &result);
+  napi_get_value_bool(env, value, &result);
   return result;
 }
 
 typedef struct {
   char **paths;
   char **argv;
-  int new_session;
-  int foreground;
+  bool new_session;
+  bool foreground;
 } spawn_request;
 
 // The forked child: async-signal-safe calls only (the parent has threads).
@@ -312,8 +312,8 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 3, argv)) return NULL;
   req.paths = get_string_array(env, argv[0]);
   req.argv = get_string_array(env, argv[1]);
-  req.new_session = get_int_option(env, argv[2], "newSession");
-  req.foreground = get_int_option(env, argv[2], "foreground");
+  req.new_session = get_bool_option(env, argv[2], "newSession");
+  req.foreground = get_bool_option(env, argv[2], "foreground");
   if (req.paths == NULL || req.argv == NULL || req.argv[0] == NULL) {
     free_string_array(req.paths);
     free_string_array(req.argv);

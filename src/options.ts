@@ -66,18 +66,15 @@ const STRINGS = ['e', 'p', 'r', 'rewrite', 'grace', 'kill-after', 'log-format'];
 
 /** Parses `tsinit [OPTIONS] [--] COMMAND [ARG...]` and the environment; options stop at the first non-option. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: RealtimeRange): Options {
-  const flags = minimist(argv, {
+  const [optionArgs, command] = splitAtCommand(argv);
+  const flags = minimist(optionArgs, {
     boolean: BOOLEANS,
     string: STRINGS,
     alias: { h: 'help', c: 'single-child', r: 'rewrite' },
-    stopEarly: true,
     unknown: (arg) => {
-      if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
-      return true;
+      throw new UsageError(`unknown option ${arg}`);
     },
   });
-  const command = flags._.map(String);
-  const optionArgs = argv.slice(0, argv.length - command.length);
   const wanted = (name: string) => ([] as string[]).concat(flags[name] ?? []);
   const signal = (text: string, option: string) => {
     const number = parseSignal(text, realtime);
@@ -123,6 +120,19 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: R
     graceMs: duration('grace', flags.grace ?? DEFAULT_GRACE)!,
     killAfterMs: duration('kill-after', flags['kill-after']),
   };
+}
+
+// Options end at `--` or at the first word that is neither an option nor an option's value.
+// Split before minimist sees them: it would take a `true` or `false` after a flag as its value.
+function splitAtCommand(argv: string[]): [string[], string[]] {
+  let index = 0;
+  while (index < argv.length && argv[index].startsWith('-') && argv[index] !== '-') {
+    const arg = argv[index++];
+    if (arg === '--') break;
+    const name = arg.startsWith('--') ? arg.slice(2) : arg.slice(-1);
+    if (STRINGS.includes(name)) index++; // `-e 3`, `--grace 5s`: the next word is the value
+  }
+  return [argv.slice(0, index), argv.slice(index)];
 }
 
 // -c or -g, else TSINIT_/TINI_KILL_PROCESS_GROUP, else dumb-init's DUMB_INIT_SETSID=0 (its single-child switch).

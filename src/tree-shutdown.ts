@@ -7,8 +7,10 @@ const list = (infos: ProcessInfo[]) => infos.map((info) => `${info.pid} (${info.
 
 /**
  * Stops every descendant of the init (group members, adopted orphans, daemons that called
- * setsid): SIGTERM now, SIGKILL once the grace is over, then `onDone` when none is left.
- * The lifecycle calls `reaped` for each child it reaps meanwhile, then `update`.
+ * setsid): SIGTERM to those running now, SIGKILL to all once the grace is over, then `onDone`
+ * when none is left. Processes started during the grace (a flush helper run from a SIGTERM
+ * trap) are left alone until then. The lifecycle calls `reaped` for each child it reaps
+ * meanwhile, then `update`.
  */
 export class TreeShutdown {
   private signal = SIGTERM;
@@ -47,12 +49,12 @@ export class TreeShutdown {
     this.log('info', 'leftover-ended', `leftover ${status.pid} (${name}) ${this.describe(status)}`, { ...status, name });
   }
 
-  /** After each round of reaping: signals newcomers, finishes once nothing is left. */
+  /** After each round of reaping: finishes once nothing is left; past the grace, kills newcomers. */
   update(): void {
     if (this.done) return;
     const left = descendantsOf(process.pid);
     if (left.length === 0) this.finish();
-    else this.send(left);
+    else if (this.signal === SIGKILL) this.send(left);
   }
 
   private escalate(): void {

@@ -2,9 +2,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, FIXTURES, parseStatus, runInit, startCommand } from './helpers';
+import { AS_PID_1, FIXTURES, parseStatus, runInit, startCommand, type StartOptions } from './helpers';
 
-const AS_PID_1 = ['unshare', '--pid', '--fork', '--mount-proc', process.execPath, CLI, '--'];
 const DIRTY = ['python3', path.join(FIXTURES, 'exec-with-state.py')];
 const O_NONBLOCK = 0o4000;
 
@@ -15,8 +14,8 @@ const signalMasks = (status: string) => {
 const CLEAN = { SigBlk: '0000000000000000', SigIgn: '0000000000000000' };
 const fdFlags = (fdinfo: string) => parseInt(/^flags:\s*(\d+)/m.exec(fdinfo)![1], 8);
 
-async function output(command: string[], stdio?: Parameters<typeof startCommand>[1]): Promise<string> {
-  const started = startCommand(command, stdio);
+async function output(command: string[], options?: StartOptions): Promise<string> {
+  const started = startCommand(command, options);
   const { code } = await started.closed;
   expect(code, started.stderr()).toBe(0);
   return started.stdout();
@@ -33,21 +32,21 @@ describe('the state CMD starts in', () => {
     const control = signalMasks(await output([...dirty, 'cat', '/proc/self/status']));
     expect(control.SigBlk).not.toBe(CLEAN.SigBlk);
     expect(control.SigIgn).not.toBe(CLEAN.SigIgn);
-    expect(signalMasks(await output([...dirty, ...AS_PID_1, 'cat', '/proc/self/status']))).toEqual(CLEAN);
+    expect(signalMasks(await output([...dirty, ...AS_PID_1, '--', 'cat', '/proc/self/status']))).toEqual(CLEAN);
   });
 
   it('writes to a blocking stdout pipe, even one handed to tsinit non-blocking', async () => {
     const pipeline = (command: string[]) => ['sh', '-c', `${[...DIRTY, '--nonblocking-stdout', '--', ...command].join(' ')} | cat`];
     const control = await output(pipeline(['cat', '/proc/self/fdinfo/1']));
     expect(fdFlags(control) & O_NONBLOCK).toBe(O_NONBLOCK);
-    expect(fdFlags(await output(pipeline([...AS_PID_1, 'cat', '/proc/self/fdinfo/1']))) & O_NONBLOCK).toBe(0);
+    expect(fdFlags(await output(pipeline([...AS_PID_1, '--', 'cat', '/proc/self/fdinfo/1']))) & O_NONBLOCK).toBe(0);
   });
 
   it('writes to a blocking stdout file, even one handed to tsinit non-blocking', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-')), 'stdout');
     const fd = openSync(file, 'w');
     try {
-      await output([...DIRTY, '--nonblocking-stdout', '--', ...AS_PID_1, 'cat', '/proc/self/fdinfo/1'], ['ignore', fd, 'pipe']);
+      await output([...DIRTY, '--nonblocking-stdout', '--', ...AS_PID_1, '--', 'cat', '/proc/self/fdinfo/1'], { stdio: ['ignore', fd, 'pipe'] });
     } finally {
       closeSync(fd);
     }

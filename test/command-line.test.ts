@@ -8,6 +8,10 @@ describe('command line', () => {
     expect(result).toMatchObject({ code: 0, stdout: '-v --help\n', stderr: '' });
   });
 
+  it('takes a command named true after a flag as the command', async () => {
+    expect(await runInit(['-g', 'true'])).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
   it('prints its version on stdout', async () => {
     expect(await runInit(['--version'])).toMatchObject({ code: 0, stdout: `tsinit version ${version}\n`, stderr: '' });
   });

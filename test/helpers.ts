@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { spawn, type StdioOptions } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import path from 'node:path';
+import { listProcesses, type ProcessInfo } from '../src/process-tree';
 
 /** The built CLI, as users run it. */
 export const CLI = path.resolve(__dirname, '../dist/cli.js');
@@ -8,32 +9,24 @@ export const CLI = path.resolve(__dirname, '../dist/cli.js');
 /** Small programs the tests run as CMD. */
 export const FIXTURES = path.resolve(__dirname, 'fixtures');
 
-/** A process as the kernel shows it in /proc/<pid>/stat. */
-export interface ProcInfo {
-  pid: number;
-  comm: string;
-  state: string;
-  ppid: number;
-  pgrp: number;
+/** CMD that prints "ready", then the number of each signal it gets (see the fixture). */
+export const RECORDER = ['python3', path.join(FIXTURES, 'record-signals.py')];
+
+/** The prefix that makes tsinit a real PID 1 in a new PID namespace. */
+export const AS_PID_1 = ['unshare', '--pid', '--fork', '--mount-proc', process.execPath, CLI];
+
+/** How to start a command: its stdio and extra environment variables. */
+export interface StartOptions {
+  stdio?: StdioOptions;
+  env?: Record<string, string>;
 }
 
 /** A started command with its output collected. */
-export interface Started {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves once the process exited and its output is read. */
-  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Runs `unshare --pid --fork --mount-proc node CLI ...args`: tsinit as a real PID 1. */
-export function startInit(args: string[], stdio: StdioOptions = 'pipe'): Started {
-  return startCommand(['unshare', '--pid', '--fork', '--mount-proc', process.execPath, CLI, ...args], stdio);
-}
+export type Started = ReturnType<typeof startCommand>;
 
 /** Starts any command with stdout and stderr collected. */
-export function startCommand([file, ...args]: string[], stdio: StdioOptions = 'pipe'): Started {
-  const child = spawn(file, args, { stdio });
+export function startCommand([file, ...args]: string[], { stdio = 'pipe', env = {} }: StartOptions = {}) {
+  const child = spawn(file, args, { stdio, env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk) => (out += chunk));
@@ -45,9 +38,14 @@ export function startCommand([file, ...args]: string[], stdio: StdioOptions = 'p
   return { child, stdout: () => out, stderr: () => err, closed };
 }
 
+/** Runs `unshare --pid --fork --mount-proc node CLI ...args`: tsinit as a real PID 1. */
+export function startInit(args: string[], options?: StartOptions): Started {
+  return startCommand([...AS_PID_1, ...args], options);
+}
+
 /** Runs tsinit as PID 1 to the end. */
-export async function runInit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const started = startInit(args);
+export async function runInit(args: string[], options?: StartOptions) {
+  const started = startInit(args, options);
   const { code } = await started.closed;
   return { code, stdout: started.stdout(), stderr: started.stderr() };
 }
@@ -63,30 +61,9 @@ export async function waitFor<T>(what: string, check: () => T, timeoutMs = 10_00
   }
 }
 
-/** /proc/<pid>/stat, or undefined once the process is gone. */
-export function procInfo(pid: number): ProcInfo | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const close = stat.lastIndexOf(')');
-  const [state, ppid, pgrp] = stat.slice(close + 2).split(' ');
-  return { pid, comm: stat.slice(stat.indexOf('(') + 1, close), state, ppid: Number(ppid), pgrp: Number(pgrp) };
-}
-
-/** Every process on the host, as the kernel shows it now. */
-export function allProcesses(): ProcInfo[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map((name) => procInfo(Number(name)))
-    .filter((info): info is ProcInfo => info !== undefined);
-}
-
 /** The processes whose parent is `pid`. */
-export function childrenOf(pid: number): ProcInfo[] {
-  return allProcesses().filter((info) => info.ppid === pid);
+export function childrenOf(pid: number): ProcessInfo[] {
+  return listProcesses().filter((info) => info.ppid === pid);
 }
 
 /** Host pid of the tsinit that `unshare --fork` started (PID 1 in its namespace). */
@@ -95,9 +72,9 @@ export function initPidOf(started: Started): Promise<number> {
 }
 
 /** Every process in the PID namespace of `pid`, the init included. */
-export function namespaceProcesses(pid: number): ProcInfo[] {
+export function namespaceProcesses(pid: number): ProcessInfo[] {
   const namespace = readlinkSync(`/proc/${pid}/ns/pid`);
-  return allProcesses().filter((info) => {
+  return listProcesses().filter((info) => {
     try {
       return readlinkSync(`/proc/${info.pid}/ns/pid`) === namespace;
     } catch {
@@ -109,4 +86,18 @@ export function namespaceProcesses(pid: number): ProcInfo[] {
 /** The `Name:\tvalue` lines of a /proc/<pid>/status text, as a map. */
 export function parseStatus(text: string): Map<string, string> {
   return new Map(text.split('\n').filter(Boolean).map((line) => line.split(/:\s*/, 2) as [string, string]));
+}
+
+/** tsinit as PID 1 running the signal recorder (or `args`), ready, with what it recorded. */
+export async function startRecorder(args: string[] = ['--', ...RECORDER], options?: StartOptions) {
+  const init = startInit(args, options);
+  const lines = () => init.stdout().split('\n');
+  await waitFor('the recorder to be ready', () => lines().includes('ready'));
+  const pid = await initPidOf(init);
+  const received = () => lines().filter((line) => /^\d+$/.test(line)).map(Number);
+  const stop = async () => {
+    process.kill(pid, 'SIGKILL');
+    await init.closed;
+  };
+  return { init, pid, received, stop };
 }

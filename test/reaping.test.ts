@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { CLI, childrenOf, initPidOf, namespaceProcesses, procInfo, startCommand, startInit, waitFor } from './helpers';
+import { readProcess } from '../src/process-tree';
+import { CLI, childrenOf, initPidOf, namespaceProcesses, startCommand, startInit, waitFor } from './helpers';
 
 // CMD makes `count` double-forked orphans, says so, and exits 3 once a line arrives on stdin.
 const orphanMaker = (count: number, orphan = 'true') =>
@@ -22,9 +23,9 @@ describe('reaping', () => {
     const tsinit = init.child.pid!;
     try {
       await waitFor('the orphan to be spawned', () => init.stdout() === 'spawned\n');
-      const orphan = await waitFor('tsinit to adopt the orphan', () => childrenOf(tsinit).find((info) => info.comm === 'sleep'));
+      const orphan = await waitFor('tsinit to adopt the orphan', () => childrenOf(tsinit).find((info) => info.name === 'sleep'));
       process.kill(orphan.pid, 'SIGKILL');
-      await waitFor('the killed orphan to be reaped', () => procInfo(orphan.pid) === undefined);
+      await waitFor('the killed orphan to be reaped', () => readProcess(orphan.pid) === undefined);
       init.child.stdin!.end('\n');
       expect((await init.closed).code).toBe(3);
       expect(init.stderr()).toMatch(/^\[tsinit\] not PID 1 \(pid \d+\): registered as child subreaper/);

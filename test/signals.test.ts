@@ -1,28 +1,13 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { constants } from 'node:os';
-import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, initPidOf, startInit, waitFor } from './helpers';
-
-const RECORDER = ['python3', path.join(FIXTURES, 'record-signals.py')];
+import { RECORDER, startRecorder, waitFor } from './helpers';
 
 // Every catchable signal but SIGCHLD and the fault signals, by name, then glibc's real-time range.
 const NAMED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCONT', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR'] as const;
 const REALTIME = Array.from({ length: 31 }, (_, i) => 34 + i);
 const FORWARDED = [...NAMED.map((name) => constants.signals[name]), ...REALTIME];
-
-async function startRecorder(args: string[] = ['--', ...RECORDER]) {
-  const init = startInit(args);
-  await waitFor('the recorder to be ready', () => init.stdout().startsWith('ready\n'));
-  const pid = await initPidOf(init);
-  const received = () => init.stdout().split('\n').slice(1, -1).map(Number);
-  const stop = async () => {
-    process.kill(pid, 'SIGKILL');
-    await init.closed;
-  };
-  return { init, pid, received, stop };
-}
 
 describe('signal forwarding by tsinit as PID 1', () => {
   it('forwards every catchable signal but SIGCHLD, real-time ones included', async () => {

@@ -1,0 +1,144 @@
+import { constants } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readProcess } from '../src/process-tree';
+import { childrenOf, RECORDER, runInit, startInit, startRecorder, waitFor } from './helpers';
+
+const { SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH } = constants.signals;
+const FORWARD_DEBUG = /forwarded/;
+
+describe('tini compatibility', () => {
+  it.each([
+    [['-e', '3'], 'exit 3', 0],
+    [['-e', '143', '-e', '3'], 'kill -TERM $$', 0],
+    [['-e', '3'], 'exit 4', 4],
+  ])('-e remaps listed exit codes to 0 (%j, %s)', async (flags, script, code) => {
+    expect((await runInit([...flags, '--', 'sh', '-c', script])).code).toBe(code);
+  });
+
+  it.each([
+    [['-s', '-v'], {}],
+    [['-v'], { TSINIT_SUBREAPER: '1' }],
+    [['-v'], { TINI_SUBREAPER: '' }],
+  ])('registers as child subreaper as PID 1 on request (%j %j)', async (flags, env) => {
+    const result = await runInit([...flags, '--', 'true'], { env });
+    expect(result.stderr).toMatch(/^\[tsinit\] PID 1: registered as child subreaper/);
+  });
+
+  it('-p has the parent-death signal sent to tsinit, which forwards it', async () => {
+    const { init, pid, received, stop } = await startRecorder(['-p', 'SIGUSR2', '--', ...RECORDER]);
+    try {
+      process.kill(init.child.pid!, 'SIGKILL'); // unshare, tsinit's parent
+      await waitFor('SIGUSR2 to reach the command', () => received().length === 1);
+      expect(received()).toEqual([SIGUSR2]);
+      expect(readProcess(pid)?.state).not.toBe('Z');
+    } finally {
+      await stop();
+    }
+  });
+
+  it('-w warns about every orphan reaped', async () => {
+    const init = startInit(['-w', '--', 'sh', '-c', '(true &); read line']);
+    await waitFor('the orphan warning', () => /^\[tsinit\] reaped orphan \d+ \(sh\), exited with code 0\n$/.test(init.stderr()));
+    init.child.stdin!.end('\n');
+    expect((await init.closed).code).toBe(0);
+  });
+
+  it('-l prints the license', async () => {
+    const result = await runInit(['-l']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^MIT License\n/);
+  });
+
+  it.each([
+    [['-vv'], {}, true],
+    [['-v'], {}, false],
+    [[], { TSINIT_VERBOSITY: '3' }, true],
+    [[], { TINI_VERBOSITY: '3' }, true],
+    [[], { DUMB_INIT_DEBUG: '1' }, true],
+    [['-v'], { TSINIT_VERBOSITY: '3' }, false],
+    [[], { TSINIT_VERBOSITY: '2', TINI_VERBOSITY: '3' }, false],
+  ])('verbosity from %j and %j logs forwarded signals: %s', async (flags, env, logged) => {
+    const { init, received, pid, stop } = await startRecorder([...flags, '--', ...RECORDER], { env });
+    process.kill(pid, 'SIGHUP');
+    await waitFor('SIGHUP to reach the command', () => received().includes(SIGHUP));
+    await stop();
+    expect(FORWARD_DEBUG.test(init.stderr())).toBe(logged);
+  });
+});
+
+describe('dumb-init compatibility', () => {
+  // CMD is a recorder with a second recorder in its process group: which of them gets SIGWINCH?
+  const family = ['--', 'sh', '-c', `${RECORDER.join(' ')} grandchild & exec ${RECORDER.join(' ')}`];
+  const reached = async (flags: string[], env: Record<string, string> = {}) => {
+    const { init, pid, received, stop } = await startRecorder([...flags, ...family], { env });
+    try {
+      await waitFor('the grandchild to be ready', () => init.stdout().includes('grandchild ready\n'));
+      process.kill(pid, 'SIGWINCH');
+      await waitFor('SIGWINCH to reach the command', () => received().includes(SIGWINCH));
+      const [command] = childrenOf(pid);
+      const [grandchild] = childrenOf(command.pid);
+      process.kill(grandchild.pid, 'SIGUSR1'); // a marker that arrives after any forwarded SIGWINCH
+      await waitFor('the marker to reach the grandchild', () => init.stdout().includes(`grandchild ${SIGUSR1}\n`));
+      return init.stdout().includes(`grandchild ${SIGWINCH}\n`) ? 'group' : 'child';
+    } finally {
+      await stop();
+    }
+  };
+
+  it.each([
+    [[], {}, 'group'],
+    [['-g'], {}, 'group'],
+    [['-c'], {}, 'child'],
+    [['--single-child'], {}, 'child'],
+    [[], { TSINIT_KILL_PROCESS_GROUP: '0' }, 'child'],
+    [[], { TINI_KILL_PROCESS_GROUP: 'no' }, 'child'],
+    [[], { DUMB_INIT_SETSID: '0' }, 'child'],
+    [['-g'], { TSINIT_KILL_PROCESS_GROUP: 'false' }, 'group'],
+  ])('%j %j signals the %s', async (flags, env, target) => {
+    expect(await reached(flags, env)).toBe(target);
+  });
+
+  it.each([
+    [['-r', 'USR1:USR2'], [SIGUSR1], [SIGUSR2]],
+    [['--rewrite', '10:sigusr2'], [SIGUSR1], [SIGUSR2]],
+    [['-r', 'SIGUSR1:0'], [SIGUSR1, SIGHUP], [SIGHUP]],
+    [['-r', 'RTMIN+1:HUP', '-r', 'HUP:RTMAX'], [35, SIGHUP], [SIGHUP, 64]],
+  ])('%j rewrites %j into %j', async (flags, sent, expected) => {
+    const { pid, received, stop } = await startRecorder([...flags, '--', ...RECORDER]);
+    try {
+      for (const signal of sent) process.kill(pid, signal);
+      await waitFor('the rewritten signals', () => received().length === expected.length);
+      expect(received().sort()).toEqual(expected.sort()); // signals sent together may arrive in any order
+    } finally {
+      await stop();
+    }
+  });
+
+  it.each([
+    [['--setsid'], {}, true],
+    [[], { DUMB_INIT_SETSID: '1' }, true],
+    [[], {}, false],
+  ])('%j %j puts the command in a session of its own: %s', async (flags, env, own) => {
+    const result = await runInit([...flags, '--', 'cat', '/proc/self/stat'], { env });
+    const [pid, , , , , session] = result.stdout.replace(/\(.*\)/, 'name').split(' ');
+    expect(pid === session).toBe(own);
+  });
+});
+
+describe('bad input: one line, exit 2, nothing left running', () => {
+  it.each([
+    [['-e', '300', 'true'], {}, 'bad exit code for -e: 300 (want 0-255)'],
+    [['-e', 'x', 'true'], {}, 'bad exit code for -e: x (want 0-255)'],
+    [['-p', 'SIGNOPE', 'true'], {}, 'bad signal for -p: SIGNOPE'],
+    [['-r', 'TERM', 'true'], {}, 'bad rewrite for -r: TERM (want SIGNAL:SIGNAL, e.g. TERM:QUIT or 15:0)'],
+    [['-r', 'TERM:99', 'true'], {}, 'bad signal for -r: 99'],
+    [['--grace', 'soon', 'true'], {}, 'bad duration for --grace: soon (want e.g. 500ms, 10s, 2m)'],
+    [['--kill-after', 'forever', 'true'], {}, 'bad duration for --kill-after: forever (want e.g. 500ms, 10s, 2m)'],
+    [['--log-format', 'xml', 'true'], {}, 'bad log format: xml (want text or json)'],
+    [['-c', '-g', 'true'], {}, '-c (signal the command alone) and -g (signal its group) contradict each other'],
+    [['true'], { TSINIT_SUBREAPER: 'maybe' }, 'bad TSINIT_SUBREAPER=maybe (want 1, true, yes, on or 0, false, no, off)'],
+    [['true'], { TSINIT_VERBOSITY: 'loud' }, 'bad TSINIT_VERBOSITY=loud (want 0-3)'],
+  ])('%j %j', async (args, env, message) => {
+    expect(await runInit(args, { env })).toEqual({ code: 2, stdout: '', stderr: `[tsinit] ${message}\n` });
+  });
+});
