@@ -1,0 +1,59 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, initPidOf, namespaceProcesses, startInit, waitFor } from './helpers';
+
+const LEFTOVER = `sh ${path.join(FIXTURES, 'leftover.sh')}`;
+
+// CMD starts a daemon (setsid -f: a new session, re-parented to tsinit), waits for a line, exits 6.
+async function leaveDaemon(mode: string, flags: string[] = ['-v']) {
+  const init = startInit([...flags, '--', 'sh', '-c', `setsid -f ${LEFTOVER} ${mode}; read line; exit 6`]);
+  await waitFor('the daemon to be ready', () => init.stdout().includes('leftover ready\n'));
+  const pid = await initPidOf(init);
+  const daemon = namespaceProcesses(pid).find((info) => info.name === 'sh' && info.session === info.pid)!;
+  expect(daemon.ppid).toBe(pid); // adopted by tsinit
+  init.child.stdin!.end('\n');
+  const { code } = await init.closed;
+  return { code, stderr: init.stderr(), daemon: daemon.pid };
+}
+
+describe('when the command exits, tsinit stops what it left running', () => {
+  it('stops a double-forked setsid daemon with SIGTERM, then exits with the command status', async () => {
+    const { code, stderr } = await leaveDaemon('polite');
+    expect(code).toBe(6);
+    expect(stderr).toMatch(/\[tsinit\] sh exited; still running: \d+ \(sh\).*; SIGTERM now, SIGKILL in 5000 ms\n/);
+    expect(stderr).toMatch(/\[tsinit\] leftover \d+ \(sh\) exited with code 0\n/);
+    expect(stderr).not.toMatch(/SIGKILL to/);
+  });
+
+  it('SIGKILLs a leftover that ignores SIGTERM once the grace is over', async () => {
+    const { code, stderr } = await leaveDaemon('stubborn', ['-v', '--grace', '300ms']);
+    expect(code).toBe(6);
+    expect(stderr).toMatch(/\[tsinit\] grace of 300 ms over; SIGKILL to \d+ \(sh\)/);
+    expect(stderr).toMatch(/\[tsinit\] leftover \d+ \(sh\) killed by SIGKILL\n/);
+  });
+
+  it('gives a leftover that traps SIGTERM the time to write its data whole; --grace 0 does not', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-'));
+    const graceful = path.join(dir, 'graceful');
+    expect((await leaveDaemon(`flush ${graceful}`)).code).toBe(6);
+    const lines = readFileSync(graceful, 'utf8').split('\n');
+    expect(lines.length).toBe(100_002);
+    expect(lines.at(-2)).toBe('end');
+
+    const abrupt = path.join(dir, 'abrupt');
+    expect((await leaveDaemon(`flush ${abrupt}`, ['--grace', '0'])).code).toBe(6);
+    expect(existsSync(abrupt)).toBe(false); // as with tini: the kernel killed it with the namespace
+  });
+});
+
+describe('--kill-after', () => {
+  it('SIGKILLs the command group when SIGTERM did not stop it in time', async () => {
+    const init = startInit(['--kill-after', '200ms', '--', ...LEFTOVER.split(' '), 'stubborn']);
+    await waitFor('the command to be ready', () => init.stdout().includes('leftover ready\n'));
+    process.kill(await initPidOf(init), 'SIGTERM');
+    expect((await init.closed).code).toBe(137);
+    expect(init.stderr()).toMatch(/^\[tsinit\] sh still running 200 ms after SIGTERM\/SIGINT: SIGKILL to group \d+\n$/);
+  });
+});
