@@ -40,7 +40,7 @@ describe('under a terminal', () => {
       const tsinit = await waitFor('tsinit', named(shell.child.pid!, 'tsinit'));
       const command = await waitFor('the command in the foreground', () => {
         const found = named(tsinit.pid, 'sh')();
-        return isForeground(found) && found;
+        return isForeground(found) ? found : undefined;
       });
 
       type('\x1a'); // Ctrl-Z
