@@ -19,8 +19,9 @@ async function main(argv: string[]): Promise<number> {
   if (options.help) return writeAll(1, HELP), 0;
   if (options.version) return writeAll(1, `tsinit version ${version}\n`), 0;
   if (options.license) return writeAll(1, readFileSync(path.join(__dirname, '..', 'LICENSE'), 'utf8')), 0;
-  const log = createLog(options.verbosity, options.logFormat);
-  return runLifecycle({ ...options, realtime }, loadNative(libc), log);
+  const native = loadNative(libc);
+  const code = await runLifecycle({ ...options, realtime }, native, createLog(options.verbosity, options.logFormat));
+  return native.exit(code);
 }
 
 main(process.argv.slice(2)).then(

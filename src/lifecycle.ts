@@ -1,4 +1,3 @@
-import { isatty } from 'node:tty';
 import { commandCandidates } from './command-path';
 import { execFailureCode, exitCodeOf } from './exit-status';
 import type { Log } from './log';
@@ -28,7 +27,7 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     const describe = (status: Reaped) =>
       status.signal !== null ? `killed by ${name(status.signal)}` : `exited with code ${status.exitCode}`;
     const [file] = options.command;
-    const foreground = isatty(0);
+    const foreground = native.isTerminal(0);
     let child = 0;
     let exitCode: number | undefined;
     let killTimer: NodeJS.Timeout | undefined;
@@ -70,12 +69,14 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       if (signal === SIGCONT && foreground) native.setForegroundGroup(child); // `fg`: CMD gets the terminal back
       // CMD may have left its group (setsid, job control): then it gets the signal alone.
       const delivered = (!options.singleChild && native.kill(-child, signal)) || native.kill(child, signal);
-      const rewritten = signal === received ? '' : ` as ${name(signal)}`;
-      log('debug', 'signal-forwarded', `${name(received)} forwarded${rewritten} to ${options.singleChild ? 'pid' : 'group'} ${child}${delivered ? '' : ', nobody there'}`, {
-        received: name(received),
-        signal: name(signal),
-        to: options.singleChild ? child : -child,
-      });
+      if (log.shows('debug')) {
+        const rewritten = signal === received ? '' : ` as ${name(signal)}`;
+        log('debug', 'signal-forwarded', `${name(received)} forwarded${rewritten} to ${options.singleChild ? 'pid' : 'group'} ${child}${delivered ? '' : ', nobody there'}`, {
+          received: name(received),
+          signal: name(signal),
+          to: options.singleChild ? child : -child,
+        });
+      }
       if ((signal === SIGTERM || signal === SIGINT) && options.killAfterMs !== undefined && killTimer === undefined) {
         killTimer = setTimeout(killAfter, options.killAfterMs);
       }
@@ -87,11 +88,14 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     }
 
     // 5. Every dead child is reaped, CMD's status kept, orphans logged.
+    // Logging stays off the hot path of an orphan storm unless it is shown.
+    const orphanLevel = options.warnOnReap ? 'warn' : 'debug';
+    const logOrphans = log.shows(orphanLevel);
     function reapChildren(): void {
-      for (const status of native.reapAll(options.warnOnReap || log.shows('debug'))) {
+      for (const status of native.reapAll(logOrphans)) {
         if (status.pid === child) childExited(status);
         else if (shutdown) shutdown.reaped(status);
-        else log(options.warnOnReap ? 'warn' : 'debug', 'orphan-reaped', `reaped orphan ${status.pid} (${status.name}), ${describe(status)}`, { ...status });
+        else if (logOrphans) log(orphanLevel, 'orphan-reaped', `reaped orphan ${status.pid} (${status.name}), ${describe(status)}`, { ...status });
       }
       if (shutdown) shutdown.update();
       else if (foreground) suspendWithStoppedChild();

@@ -21,6 +21,8 @@ export interface Native {
   setChildSubreaper(on: boolean): void;
   setParentDeathSignal(signal: number): void;
   setForegroundGroup(pgid: number): string | null;
+  isTerminal(fd: number): boolean;
+  exit(code: number): never;
   kill(pid: number, signal: number): boolean;
   reapAll(withNames: boolean): Reaped[];
   watchSignals(signals: number[], onSignal: (signal: number) => void): void;

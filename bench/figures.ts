@@ -1,0 +1,115 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { childrenOf, namespaceProcesses, startCommand, waitFor, type Started } from '../test/helpers';
+
+/** An init under test: how to run CMD under it. */
+export interface Init {
+  name: string;
+  command: string[];
+}
+
+/** Everything but the init: a fresh PID namespace with /proc, as the inits get it. */
+export const NAMESPACE = ['unshare', '--pid', '--fork', '--mount-proc'];
+
+
+/** Milliseconds to run a command to its end. */
+export function timeRun(command: string[]): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command[0], command.slice(1), { stdio: 'ignore' });
+  if (result.status !== 0) throw new Error(`${command.join(' ')} exited ${result.status}`);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** Milliseconds from CMD's _exit (it prints CLOCK_MONOTONIC) to the namespace being gone. */
+export function exitLatency(command: string[]): number {
+  const result = spawnSync(command[0], command.slice(1), { encoding: 'utf8' });
+  const end = process.hrtime.bigint();
+  return Number(end - BigInt(result.stdout.trim())) / 1e6;
+}
+
+function startInNamespace(init: Init | undefined, cmd: string[]): Started {
+  return startCommand([...NAMESPACE, ...(init?.command ?? []), ...cmd]);
+}
+
+async function initPid(started: Started): Promise<number> {
+  return waitFor('the init to start', () => childrenOf(started.child.pid!)[0]?.pid);
+}
+
+async function stop(started: Started, pid: number): Promise<void> {
+  process.kill(pid, 'SIGKILL');
+  await started.closed;
+}
+
+function threadsOf(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`);
+}
+
+/** Context switches of every thread of a process so far: each one is a wake-up. */
+function contextSwitches(pid: number): number {
+  return threadsOf(pid).reduce((sum, tid) => {
+    const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    return sum + [...status.matchAll(/_ctxt_switches:\s+(\d+)/g)].reduce((n, match) => n + Number(match[1]), 0);
+  }, 0);
+}
+
+/** CPU time of every thread of a process so far, in ns (schedstat, not 10 ms ticks). */
+function cpuNs(pid: number): number {
+  return threadsOf(pid).reduce((sum, tid) => sum + Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]), 0);
+}
+
+/** Idle memory and wake-ups of a process that runs `cmd` (an init with `sleep`, or bare node). */
+export async function idleFigures(init: Init | undefined, cmd: string[], settleMs: number, idleMs: number) {
+  const started = startInNamespace(init, cmd);
+  const pid = await initPid(started);
+  if (init) await waitFor('the command to start', () => childrenOf(pid).some((info) => info.name === 'sleep'));
+  await new Promise((resolve) => setTimeout(resolve, settleMs)); // let start-up work finish: we want the steady state
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)![1]);
+  const before = contextSwitches(pid);
+  await new Promise((resolve) => setTimeout(resolve, idleMs));
+  const wakeups = ((contextSwitches(pid) - before) * 1000) / idleMs;
+  const figures = { rssMB: kB('Rss') / 1024, pssMB: kB('Pss') / 1024, threads: threadsOf(pid).length, wakeupsPerS: wakeups };
+  await stop(started, pid);
+  return figures;
+}
+
+/** Microseconds from kill(init, SIGUSR1) to the command's sigwaitinfo returning, per signal. */
+export async function forwardLatencies(init: Init, helper: string, count: number): Promise<number[]> {
+  const started = startInNamespace(init, [helper, 'signal-clock']);
+  await waitFor('the signal clock', () => started.stdout().startsWith('ready\n'));
+  const pid = await initPid(started);
+  const latencies: number[] = [];
+  for (let i = 1; i <= count; i++) {
+    const sent = process.hrtime.bigint();
+    process.kill(pid, 'SIGUSR1');
+    const line = await waitFor('the signal to arrive', () => started.stdout().split('\n')[i], 5_000);
+    latencies.push(Number(BigInt(line) - sent) / 1e3);
+  }
+  await stop(started, pid);
+  return latencies;
+}
+
+/** An orphan storm: CMD double-forks `count` orphans; how fast and how cheaply the init reaps them. */
+export async function orphanStorm(init: Init, helper: string, count: number) {
+  const started = startInNamespace(init, [helper, 'orphan-storm', String(count)]);
+  await waitFor('the storm to be ready', () => started.stdout() === 'ready\n');
+  const pid = await initPid(started);
+  const zombies = () => namespaceProcesses(pid).filter((info) => info.state === 'Z').length;
+  let peakZombies = 0;
+  const cpuBefore = cpuNs(pid);
+  const start = process.hrtime.bigint();
+  started.child.stdin!.write('go');
+  await waitFor(
+    'every orphan to be reaped',
+    () => {
+      peakZombies = Math.max(peakZombies, zombies());
+      return started.stdout().endsWith('done\n') && namespaceProcesses(pid).length === 2 && zombies() === 0;
+    },
+    600_000,
+  );
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpuPerOrphanUs = (cpuNs(pid) - cpuBefore) / 1e3 / count;
+  started.child.stdin!.end();
+  await started.closed;
+  return { orphansPerS: count / seconds, cpuPerOrphanUs, peakZombies };
+}

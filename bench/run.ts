@@ -1,0 +1,96 @@
+// `npm run bench [-- --quick]`: tsinit, tini, dumb-init and catatonit side by side, each as PID 1
+// in a fresh PID namespace, interleaved, figures as medians with min-max and the ratio to tini.
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { CLI } from '../test/helpers';
+import { exitLatency, forwardLatencies, idleFigures, NAMESPACE, orphanStorm, timeRun, type Init } from './figures';
+
+const quick = process.argv.includes('--quick');
+const SIZES = quick
+  ? { runs: 3, signals: 20, orphans: 500, settleMs: 100, idleMs: 500 }
+  : { runs: 20, signals: 300, orphans: 20_000, settleMs: 1000, idleMs: 3000 };
+const HELPER = path.join(__dirname, 'bench-helper');
+const NODE_IDLE = [process.execPath, '-e', 'setInterval(() => {}, 2 ** 31 - 1)'];
+
+const INITS: Init[] = [
+  { name: 'tsinit', command: [process.execPath, CLI, '--'] },
+  { name: 'tini', command: ['tini', '--'] },
+  { name: 'dumb-init', command: ['dumb-init', '--'] },
+  { name: 'catatonit', command: ['catatonit', '--'] },
+];
+
+const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+const quantile = (values: number[], q: number) => sorted(values)[Math.min(values.length - 1, Math.floor(q * values.length))];
+const median = (values: number[]) => quantile(values, 0.5);
+
+type Row = { figure: string; unit: string; values: Record<string, number[]> };
+const rows: Row[] = [];
+function record(figure: string, unit: string, name: string, value: number | number[]): void {
+  let row = rows.find((candidate) => candidate.figure === figure);
+  if (!row) rows.push((row = { figure, unit, values: {} }));
+  (row.values[name] ??= []).push(...([] as number[]).concat(value));
+}
+
+function cell(values: number[] | undefined, tini: number | undefined): string {
+  if (!values) return '';
+  const m = median(values);
+  const digits = Math.abs(m) >= 100 ? 0 : Math.abs(m) >= 10 ? 1 : 2;
+  const range = values.length > 1 ? ` (${sorted(values)[0].toFixed(digits)}-${sorted(values).at(-1)!.toFixed(digits)})` : '';
+  const ratio = tini ? ` ×${(m / tini).toFixed(2)}` : '';
+  return `${m.toFixed(digits)}${range}${ratio}`;
+}
+
+async function main(): Promise<void> {
+  delete process.env.NODE_EXTRA_CA_CERTS; // it triples Node's start on these machines; no init needs it
+  console.log(`# ${quick ? 'quick ' : ''}benchmark, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0].model}, Node ${process.version}`);
+
+  for (let run = 0; run < SIZES.runs; run++) {
+    const namespaceMs = timeRun([...NAMESPACE, '/bin/true']);
+    record('startup overhead', 'ms', 'node -e 0', timeRun([...NAMESPACE, process.execPath, '-e', '0']) - namespaceMs);
+    const bareExit = exitLatency([...NAMESPACE, HELPER, 'exit-now']);
+    for (const init of INITS) {
+      record('startup overhead', 'ms', init.name, timeRun([...NAMESPACE, ...init.command, '/bin/true']) - namespaceMs);
+      record('child exit -> init gone', 'ms', init.name, exitLatency([...NAMESPACE, ...init.command, HELPER, 'exit-now']) - bareExit);
+    }
+  }
+
+  const idleNode = await idleFigures(undefined, NODE_IDLE, SIZES.settleMs, SIZES.idleMs);
+  record('RSS', 'MB', 'node idle', idleNode.rssMB);
+  record('Pss', 'MB', 'node idle', idleNode.pssMB);
+  record('threads', '', 'node idle', idleNode.threads);
+  record('idle wake-ups', '/s', 'node idle', idleNode.wakeupsPerS);
+  for (const init of INITS) {
+    const idle = await idleFigures(init, ['sleep', '1000'], SIZES.settleMs, SIZES.idleMs);
+    record('RSS', 'MB', init.name, idle.rssMB);
+    record('Pss', 'MB', init.name, idle.pssMB);
+    record('threads', '', init.name, idle.threads);
+    record('idle wake-ups', '/s', init.name, idle.wakeupsPerS);
+  }
+
+  for (const init of INITS) {
+    const latencies = await forwardLatencies(init, HELPER, SIZES.signals);
+    record('signal forward median', 'µs', init.name, median(latencies));
+    record('signal forward p99', 'µs', init.name, quantile(latencies, 0.99));
+  }
+
+  for (const init of INITS) {
+    const storm = await orphanStorm(init, HELPER, SIZES.orphans);
+    record(`orphans reaped (${SIZES.orphans} storm)`, '/s', init.name, storm.orphansPerS);
+    record('init CPU per orphan', 'µs', init.name, storm.cpuPerOrphanUs);
+    record('peak zombies', '', init.name, storm.peakZombies);
+  }
+
+  const names = ['tsinit', 'tini', 'dumb-init', 'catatonit', 'node -e 0', 'node idle'];
+  console.log(`\n| figure | ${names.join(' | ')} |\n|---|${names.map(() => '---|').join('')}`);
+  for (const row of rows) {
+    const tini = row.values.tini ? median(row.values.tini) : undefined;
+    const cells = names.map((name) => cell(row.values[name], name === 'tini' ? undefined : tini));
+    console.log(`| ${row.figure}${row.unit ? ` (${row.unit})` : ''} | ${cells.join(' | ')} |`);
+  }
+  console.log('\nmedian (min-max) ×ratio to tini; NODE_EXTRA_CA_CERTS unset for every run');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
