@@ -20,7 +20,7 @@ export function timeRun(command: string[]): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-/** Milliseconds from CMD's _exit (it prints CLOCK_MONOTONIC) to the namespace being gone. */
+/** Milliseconds from CMD's _exit (it prints CLOCK_MONOTONIC just before) to the namespace being gone. */
 export function exitLatency(command: string[]): number {
   const result = spawnSync(command[0], command.slice(1), { encoding: 'utf8' });
   const end = process.hrtime.bigint();

@@ -28,6 +28,8 @@ export class TreeShutdown {
 
   /** Signals what runs now and arms the SIGKILL; `why` says what started the shutdown. */
   start(why: string): void {
+    // As PID 1, kill(-1, 0) finds out without reading /proc whether anyone else is left.
+    if (process.pid === 1 && !this.native.kill(-1, 0)) return this.finish();
     if (!procIsOurs()) {
       this.log('warn', 'shutdown-skipped', `${why}; /proc is not this PID namespace's, so leftovers are left to the kernel`);
       return this.finish();
