@@ -88,11 +88,11 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     }
 
     // 5. Every dead child is reaped, CMD's status kept, orphans logged.
-    // Logging stays off the hot path of an orphan storm unless it is shown.
+    // In an orphan storm, only CMD's status crosses into JS, unless orphans are logged or stopped.
     const orphanLevel = options.warnOnReap ? 'warn' : 'debug';
     const logOrphans = log.shows(orphanLevel);
     function reapChildren(): void {
-      for (const status of native.reapAll(logOrphans)) {
+      for (const status of native.reapAll(logOrphans || shutdown ? undefined : child)) {
         if (status.pid === child) childExited(status);
         else if (shutdown) shutdown.reaped(status);
         else if (logOrphans) log(orphanLevel, 'orphan-reaped', `reaped orphan ${status.pid} (${status.name}), ${describe(status)}`, { ...status });

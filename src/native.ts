@@ -6,7 +6,7 @@ export interface Reaped {
   pid: number;
   exitCode: number | null;
   signal: number | null;
-  /** Its /proc comm, when reapAll was asked for names. */
+  /** Its /proc comm, when reapAll reported every child. */
   name?: string;
 }
 
@@ -24,7 +24,8 @@ export interface Native {
   isTerminal(fd: number): boolean;
   exit(code: number): never;
   kill(pid: number, signal: number): boolean;
-  reapAll(withNames: boolean): Reaped[];
+  /** Reaps every exited child; reports them all, or only `onlyPid` when given. */
+  reapAll(onlyPid?: number): Reaped[];
   watchSignals(signals: number[], onSignal: (signal: number) => void): void;
   spawn(paths: string[], argv: string[], options: SpawnOptions): { pid: number } | { errno: string };
 }
