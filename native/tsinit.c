@@ -82,9 +82,9 @@ static napi_value SetForegroundGroup(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_int32(env, argv[0], &pgid));
   sigemptyset(&ttou);
   sigaddset(&ttou, SIGTTOU);
-  pthread_sigmask(SIG_BLOCK, &ttou, &old);
+  sigprocmask(SIG_BLOCK, &ttou, &old);
   if (tcsetpgrp(STDIN_FILENO, pgid) != 0) err = errno;
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  sigprocmask(SIG_SETMASK, &old, NULL);
   if (err == 0) CHECK(napi_get_null(env, &result));
   else result = make_errno_name(env, err);
   return result;
@@ -349,11 +349,11 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   }
   if (pipe2(report, O_CLOEXEC) != 0) return throw_errno(env, "pipe2", errno);
   sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
+  sigprocmask(SIG_SETMASK, &all, &old);
   pid = vfork();
   if (pid == 0) exec_child(&req, report[1]);
   fork_errno = errno;
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  sigprocmask(SIG_SETMASK, &old, NULL);
   close(report[1]);
   free_string_array(req.paths);
   free_string_array(req.argv);

@@ -69,7 +69,7 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       if (signal === SIGCONT && foreground) native.setForegroundGroup(child); // `fg`: CMD gets the terminal back
       // CMD may have left its group (setsid, job control): then it gets the signal alone.
       const delivered = (!options.singleChild && native.kill(-child, signal)) || native.kill(child, signal);
-      if (log.shows('debug')) {
+      if (log.wants('debug')) {
         const rewritten = signal === received ? '' : ` as ${name(signal)}`;
         log('debug', 'signal-forwarded', `${name(received)} forwarded${rewritten} to ${options.singleChild ? 'pid' : 'group'} ${child}${delivered ? '' : ', nobody there'}`, {
           received: name(received),
@@ -90,14 +90,16 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     // 5. Every dead child is reaped, CMD's status kept, orphans logged.
     // In an orphan storm, only CMD's status crosses into JS, unless orphans are logged or stopped.
     const orphanLevel = options.warnOnReap ? 'warn' : 'debug';
-    const logOrphans = log.shows(orphanLevel);
+    const logOrphans = log.wants(orphanLevel);
     function reapChildren(): void {
+      let exited: Reaped | undefined; // acted on after the others of its batch are reported
       for (const status of native.reapAll(logOrphans || shutdown ? undefined : child)) {
-        if (status.pid === child) childExited(status);
+        if (status.pid === child) exited = status;
         else if (shutdown) shutdown.reaped(status);
         else if (logOrphans) log(orphanLevel, 'orphan-reaped', `reaped orphan ${status.pid} (${status.name}), ${describe(status)}`, { ...status });
       }
-      if (shutdown) shutdown.update();
+      if (exited) childExited(exited);
+      else if (shutdown) shutdown.update();
       else if (foreground) suspendWithStoppedChild();
     }
 
@@ -105,7 +107,7 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       clearTimeout(killTimer);
       const code = exitCodeOf(status);
       exitCode = options.remapToZero.has(code) ? 0 : code;
-      log('info', 'child-exited', `${file} (pid ${child}) ${describe(status)}`, { ...status, exitCode: exitCode });
+      log('info', 'child-exited', `${file} (pid ${child}) ${describe(status)}`, { ...status });
       stopTree(exitCode, `${file} exited`);
     }
 

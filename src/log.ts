@@ -14,17 +14,24 @@ export const DEFAULT_VERBOSITY = 1;
 /** Highest meaningful verbosity (-vv: every signal and every reap). */
 export const MAX_VERBOSITY = 3;
 
-/** Writes one lifecycle event to stderr, if its level is shown. */
+/** Receives every lifecycle event, shown or not: the programmatic API's listeners. */
+export interface EventSink {
+  listening(): boolean;
+  event(name: string, fields: Record<string, unknown>): void;
+}
+
+/** Reports one lifecycle event: to stderr if its level is shown, and to the sink if any. */
 export interface Log {
   (level: LogLevel, event: string, message: string, fields?: Record<string, unknown>): void;
-  /** Whether a level is shown, to skip work only its messages need. */
-  shows(level: LogLevel): boolean;
+  /** Whether a level's events are wanted (shown or listened to), to skip work only they need. */
+  wants(level: LogLevel): boolean;
 }
 
 /** A logger printing `[tsinit] message` lines, or JSON objects, up to the given verbosity. */
-export function createLog(verbosity: number, format: LogFormat = 'text'): Log {
+export function createLog(verbosity: number, format: LogFormat = 'text', sink?: EventSink): Log {
   const shows = (level: LogLevel) => RANK[level] <= verbosity;
   const log = (level: LogLevel, event: string, message: string, fields: Record<string, unknown> = {}) => {
+    sink?.event(event, fields);
     if (!shows(level)) return;
     const line =
       format === 'json'
@@ -32,7 +39,7 @@ export function createLog(verbosity: number, format: LogFormat = 'text'): Log {
         : `[tsinit] ${message}`;
     writeAll(2, `${line}\n`);
   };
-  return Object.assign(log, { shows });
+  return Object.assign(log, { wants: (level: LogLevel) => shows(level) || (sink?.listening() ?? false) });
 }
 
 /**

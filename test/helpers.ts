@@ -15,18 +15,19 @@ export const RECORDER = ['python3', path.join(FIXTURES, 'record-signals.py')];
 /** The prefix that makes tsinit a real PID 1 in a new PID namespace. */
 export const AS_PID_1 = ['unshare', '--pid', '--fork', '--mount-proc', process.execPath, CLI];
 
-/** How to start a command: its stdio and extra environment variables. */
+/** How to start a command: its stdio, extra environment variables, working directory. */
 export interface StartOptions {
   stdio?: StdioOptions;
   env?: Record<string, string>;
+  cwd?: string;
 }
 
 /** A started command with its output collected. */
 export type Started = ReturnType<typeof startCommand>;
 
 /** Starts any command with stdout and stderr collected. */
-export function startCommand([file, ...args]: string[], { stdio = 'pipe', env = {} }: StartOptions = {}) {
-  const child = spawn(file, args, { stdio, env: { ...process.env, ...env } });
+export function startCommand([file, ...args]: string[], { stdio = 'pipe', env = {}, cwd }: StartOptions = {}) {
+  const child = spawn(file, args, { stdio, cwd, env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk) => (out += chunk));
