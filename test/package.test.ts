@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,19 +14,32 @@ const run = async (command: string[], cwd?: string) => {
   return { code, stdout: started.stdout(), stderr: started.stderr() };
 };
 
-// The package as a new user gets it: `npm pack`, then installed from the tarball in empty dirs.
-let project: string; // npm install TARBALL
-let globalPrefix: string; // npm install -g --prefix, the layout of the Dockerfiles' `npm install -g`
+// The package as a new user gets it: `npm pack`, then installed from the tarball in an empty dir.
+let work: string;
+let tarball: string;
+let project: string;
 beforeAll(() => {
-  const work = mkdtempSync(path.join(tmpdir(), 'tsinit-package-'));
-  const tarball = path.join(work, npm(ROOT, 'pack', '--pack-destination', work).trim().split('\n').pop()!);
+  work = mkdtempSync(path.join(tmpdir(), 'tsinit-package-'));
+  tarball = path.join(work, npm(ROOT, 'pack', '--pack-destination', work).trim().split('\n').pop()!);
   project = path.join(work, 'project');
-  globalPrefix = path.join(work, 'global');
-  execFileSync('mkdir', ['-p', project, globalPrefix]);
+  execFileSync('mkdir', ['-p', project]);
   npm(project, 'init', '-y');
   npm(project, 'install', tarball);
-  npm(project, 'install', '-g', '--prefix', globalPrefix, tarball);
 }, 120_000);
+
+// A Dockerfile's `RUN npm install` and ENTRYPOINT, replayed under a directory standing for `/`.
+function replayDockerfile(name: string, root: string): string[] {
+  const dockerfile = readFileSync(path.join(ROOT, 'docker', name), 'utf8');
+  const install = /^RUN npm install (.*?)\/tmp\/tsinit\.tgz/m.exec(dockerfile)![1].trim().split(/\s+/);
+  const prefix = install[0] === '-g' ? '/usr/local' : install[install.indexOf('--prefix') + 1];
+  npm(ROOT, 'install', ...(install[0] === '-g' ? ['-g'] : []), '--prefix', path.join(root, prefix), tarball);
+  const entrypoint: string[] = JSON.parse(/^ENTRYPOINT (.*)$/m.exec(dockerfile)![1]);
+  return entrypoint.map((word) => {
+    if (word === 'tsinit') return path.join(root, '/usr/local/bin/tsinit'); // on the image's PATH
+    if (word === '/nodejs/bin/node') return process.execPath; // distroless's node
+    return word.startsWith('/') ? path.join(root, word) : word;
+  });
+}
 
 describe('the npm package, installed from its tarball', () => {
   it('runs as PID 1 through its bin', async () => {
@@ -34,11 +47,9 @@ describe('the npm package, installed from its tarball', () => {
     expect(result).toEqual({ code: 7, stdout: '', stderr: '' });
   });
 
-  it('runs from the paths the Dockerfiles use: the global bin, and node on cli.js (distroless)', async () => {
-    const bin = path.join(globalPrefix, 'bin/tsinit');
-    const cli = path.join(globalPrefix, 'lib/node_modules/tsinit/dist/cli.js');
-    expect((await run([...NAMESPACE, bin, '--', 'sh', '-c', 'exit 7'])).code).toBe(7);
-    expect((await run([...NAMESPACE, process.execPath, cli, '--', 'sh', '-c', 'exit 7'])).code).toBe(7);
+  it.each(['debian.Dockerfile', 'alpine.Dockerfile', 'distroless.Dockerfile'])('runs as PID 1 from the paths %s installs to', async (name) => {
+    const entrypoint = replayDockerfile(name, mkdtempSync(path.join(work, 'root-')));
+    expect(await run([...NAMESPACE, ...entrypoint, 'sh', '-c', 'exit 7'])).toEqual({ code: 7, stdout: '', stderr: '' });
   });
 
   it("offers `run` to Node programs, with lifecycle events", async () => {
