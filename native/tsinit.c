@@ -1,4 +1,5 @@
-// tsinit's native half: one syscall (or one fork+exec) per function, errno as data.
+// tsinit's native half: one syscall (or one vfork+exec, or one waitpid drain) per function,
+// errno as data.
 // Policy (what to forward, when to exit, what to log) lives in TypeScript.
 #define _GNU_SOURCE
 #include <errno.h>

@@ -46,10 +46,13 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       if (signal === SIGCHLD) reapChildren();
       else forward(signal);
     });
-    process.on('uncaughtException', (error) => {
-      log('error', 'fatal', `internal error: ${error.message}`);
+    // Never die silently: the kernel would SIGKILL the whole container with PID 1.
+    const fail = (error: unknown) => {
+      log('error', 'fatal', `internal error: ${error instanceof Error ? error.message : String(error)}`);
       stopTree(INIT_FAILURE_EXIT_CODE, 'tsinit failed');
-    });
+    };
+    process.on('uncaughtException', fail);
+    process.on('unhandledRejection', fail);
 
     // 3. CMD.
     const spawned = native.spawn(commandCandidates(file), options.command, { newSession: options.newSession, foreground });
@@ -98,9 +101,9 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
         else if (shutdown) shutdown.reaped(status);
         else if (logOrphans) log(orphanLevel, 'orphan-reaped', `reaped orphan ${status.pid} (${status.name}), ${describe(status)}`, { ...status });
       }
-      if (exited) childExited(exited);
-      else if (shutdown) shutdown.update();
-      else if (foreground) suspendWithStoppedChild();
+      if (exited) childExited(exited); // starts the shutdown, unless a failure already did
+      else if (!shutdown && foreground) suspendWithStoppedChild();
+      shutdown?.update();
     }
 
     function childExited(status: Reaped): void {
