@@ -42,6 +42,10 @@ static napi_value make_errno_name(napi_env env, int err) {
   return result;
 }
 
+static char **get_string_array(napi_env env, napi_value array);
+static void free_string_array(char **strings);
+static void plain_stdio(void);
+
 static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
   size_t argc = want;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
@@ -109,6 +113,25 @@ static napi_value Exit(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 1, argv)) return NULL;
   CHECK(napi_get_value_int32(env, argv[0], &code));
   _exit(code);
+}
+
+// execve(2) with this process's environment and plain stdio: the init restarting itself.
+// Throws on failure.
+static napi_value Execve(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  char **args;
+  size_t length;
+  char file[4096];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  CHECK(napi_get_value_string_utf8(env, argv[0], file, sizeof file, &length));
+  if ((args = get_string_array(env, argv[1])) == NULL || args[0] == NULL) {
+    napi_throw_type_error(env, NULL, "execve needs a file and a non-empty argv of strings");
+    return NULL;
+  }
+  plain_stdio();
+  execve(file, args, environ);
+  free_string_array(args);
+  return throw_errno(env, "execve", errno);
 }
 
 // kill(2): true when delivered, false when nobody is there (ESRCH).
@@ -277,6 +300,16 @@ static bool get_bool_option(napi_env env, napi_value options, const char *key) {
   return result;
 }
 
+// Node may mark 0-2 close-on-exec (measured: a file on stdout) and leave them non-blocking;
+// whatever we exec gets them plain. Async-signal-safe: fcntl only.
+static void plain_stdio(void) {
+  for (int fd = 0; fd <= 2; fd++) {
+    int fd_flags = fcntl(fd, F_GETFD), fl_flags = fcntl(fd, F_GETFL);
+    if (fd_flags >= 0) fcntl(fd, F_SETFD, fd_flags & ~FD_CLOEXEC);
+    if (fl_flags >= 0) fcntl(fd, F_SETFL, fl_flags & ~O_NONBLOCK);
+  }
+}
+
 typedef struct {
   char **paths;
   char **argv;
@@ -305,12 +338,7 @@ static void exec_child(const spawn_request *req, int report_fd) {
     tcsetpgrp(STDIN_FILENO, getpid());
     signal(SIGTTOU, SIG_DFL);
   }
-  // Node marks its fds close-on-exec and may leave 0-2 non-blocking; CMD gets them plain.
-  for (int fd = 0; fd <= 2; fd++) {
-    int fd_flags = fcntl(fd, F_GETFD), fl_flags = fcntl(fd, F_GETFL);
-    if (fd_flags >= 0) fcntl(fd, F_SETFD, fd_flags & ~FD_CLOEXEC);
-    if (fl_flags >= 0) fcntl(fd, F_SETFL, fl_flags & ~O_NONBLOCK);
-  }
+  plain_stdio();
   sigemptyset(&empty);
   sigprocmask(SIG_SETMASK, &empty, NULL);
   for (char **path = req->paths; *path != NULL; path++) {
@@ -383,6 +411,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"setForegroundGroup", NULL, SetForegroundGroup, NULL, NULL, NULL, napi_default, NULL},
       {"isTerminal", NULL, IsTerminal, NULL, NULL, NULL, napi_default, NULL},
       {"exit", NULL, Exit, NULL, NULL, NULL, napi_default, NULL},
+      {"execve", NULL, Execve, NULL, NULL, NULL, napi_default, NULL},
       {"kill", NULL, Kill, NULL, NULL, NULL, napi_default, NULL},
       {"reapAll", NULL, ReapAll, NULL, NULL, NULL, napi_default, NULL},
       {"watchSignals", NULL, WatchSignals, NULL, NULL, NULL, napi_default, NULL},

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { runLifecycle } from './lifecycle';
 import { createLog, DEFAULT_VERBOSITY, writeAll } from './log';
 import { detectLibc, loadNative } from './native';
+import { restartWithoutNodeOptions, restoreNodeOptions } from './node-options';
 import { HELP, parseOptions, USAGE_EXIT_CODE, UsageError } from './options';
 import { realtimeRange } from './signals';
 import { version } from '../package.json';
@@ -20,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
   if (options.version) return writeAll(1, `tsinit version ${version}\n`), 0;
   if (options.license) return writeAll(1, readFileSync(path.join(__dirname, '..', 'LICENSE'), 'utf8')), 0;
   const native = loadNative(libc);
+  restartWithoutNodeOptions(native);
+  restoreNodeOptions();
   const code = await runLifecycle({ ...options, realtime }, native, createLog(options.verbosity, options.logFormat));
   return native.exit(code);
 }

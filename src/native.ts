@@ -23,6 +23,7 @@ export interface Native {
   setForegroundGroup(pgid: number): string | null;
   isTerminal(fd: number): boolean;
   exit(code: number): never;
+  execve(file: string, argv: string[]): never;
   kill(pid: number, signal: number): boolean;
   /** Reaps every exited child; reports them all, or only `onlyPid` when given. */
   reapAll(onlyPid?: number): Reaped[];

@@ -1,0 +1,29 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runInit } from './helpers';
+
+describe('NODE_OPTIONS, meant for the command, not for the Node that runs tsinit', () => {
+  it('reaches the command unchanged while tsinit restarts itself without it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-'));
+    const preload = path.join(dir, 'preload.js');
+    const loads = path.join(dir, 'loads');
+    writeFileSync(preload, `require('fs').appendFileSync(${JSON.stringify(loads)}, (process.argv[1] ?? 'node -e') + '\\n');`);
+    const options = `--require ${preload}`;
+    const script = 'printenv NODE_OPTIONS; env | grep -c TSINIT_ || true; node -e 0; tr "\\0" "\\n" < /proc/1/environ | grep -c ^NODE_OPTIONS= || true';
+    const result = await runInit(['--', 'sh', '-c', script], { env: { NODE_OPTIONS: options } });
+    expect(result).toEqual({ code: 0, stdout: `${options}\n0\n0\n`, stderr: '' });
+    // The agent ran in the command's node; in tsinit only once, before the restart (Node loads
+    // preloads before any script), not in the init that then supervised the command.
+    expect(readFileSync(loads, 'utf8').split('\n').filter(Boolean)).toEqual([expect.stringMatching(/dist\/cli\.js$/), 'node -e']);
+  });
+
+  it("leaves --inspect's port to the command", async () => {
+    const port = 40_000 + Math.floor(Math.random() * 20_000);
+    const check = "const url = require('inspector').url(); console.log(url ? new URL(url).port : 'no inspector')";
+    const result = await runInit(['--', process.execPath, '-e', check], { env: { NODE_OPTIONS: `--inspect=127.0.0.1:${port}` } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${port}\n`);
+  });
+});
