@@ -63,8 +63,17 @@ export class Init extends EventEmitter<InitEvents> {
   constructor(options: LifecycleOptions, verbosity: number, logFormat: LogFormat) {
     super();
     const listening = () => this.eventNames().length > 0;
+    // A listener that throws must not unwind the lifecycle midway: its error is rethrown on its
+    // own, where the init's uncaughtException handler stops the tree and exits 1, as on any failure.
     const event = (name: string, fields: Record<string, unknown>) => {
-      if (API_EVENTS[name]) this.emit(API_EVENTS[name], fields as never);
+      if (!API_EVENTS[name]) return;
+      try {
+        this.emit(API_EVENTS[name], fields as never);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
     };
     const log = createLog(verbosity, logFormat, { listening, event });
     const native = loadNative(detectLibc());

@@ -70,6 +70,25 @@ describe('the npm package, installed from its tarball', () => {
     expect(events.at(-1)).toEqual({ event: 'exit', exitCode: 3 });
   });
 
+  it('stops the tree and exits 1 when a listener throws', async () => {
+    const program = `
+      import { run } from 'tsinit';
+      const init = run({ command: ['sleep', '60'], verbosity: 2 });
+      init.on('spawn', () => { throw new Error('listener broke'); });
+      process.exit(await init.exited);`;
+    const result = await run([...NAMESPACE, process.execPath, '--input-type=module', '-e', program], project);
+    expect(result.code).toBe(1);
+    const pid = /spawned sleep 60 as pid (\d+)/.exec(result.stderr)![1];
+    expect(result.stderr.split('\n')).toEqual([
+      `[tsinit] spawned sleep 60 as pid ${pid}`,
+      '[tsinit] internal error: listener broke',
+      `[tsinit] tsinit failed; still running: ${pid} (sleep); SIGTERM now, SIGKILL in 5000 ms`,
+      `[tsinit] sleep (pid ${pid}) killed by SIGTERM`,
+      '[tsinit] exiting with code 1',
+      '',
+    ]);
+  });
+
   it('ships types that check a typical use and reject a wrong one', () => {
     writeFileSync(
       path.join(project, 'use.ts'),
