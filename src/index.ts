@@ -64,7 +64,7 @@ export class Init extends EventEmitter<InitEvents> {
     super();
     const listening = () => this.eventNames().length > 0;
     // A listener that throws must not unwind the lifecycle midway: its error is rethrown on its
-    // own, where the init's uncaughtException handler stops the tree and exits 1, as on any failure.
+    // own, where the init's uncaughtException handler stops the tree and ends with 1, as on any failure.
     const event = (name: string, fields: Record<string, unknown>) => {
       if (!API_EVENTS[name]) return;
       try {

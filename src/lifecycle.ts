@@ -32,6 +32,7 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     let exitCode: number | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     let shutdown: TreeShutdown | undefined;
+    let finished = false;
 
     // 1. Where orphans go, and what our parent's death sends us.
     if (options.parentDeathSignal !== undefined) native.setParentDeathSignal(options.parentDeathSignal);
@@ -125,13 +126,15 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
 
     // 6. Whatever is left gets SIGTERM, the grace, then SIGKILL; then we exit.
     function stopTree(code: number, why: string): void {
-      if (shutdown) return;
+      if (shutdown || finished) return;
       if (options.graceMs === 0) return finish(code);
       shutdown = new TreeShutdown(native, log, options.graceMs, describe, () => finish(code));
       shutdown.start(why);
     }
 
     function finish(code: number): void {
+      if (finished) return; // a failure after the end (a throwing `exit` listener) changes nothing
+      finished = true;
       log('info', 'exit', `exiting with code ${code}`, { exitCode: code });
       resolve(code);
     }

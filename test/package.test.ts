@@ -89,6 +89,16 @@ describe('the npm package, installed from its tarball', () => {
     ]);
   });
 
+  it("keeps the command's exit code when an `exit` listener throws after the end", async () => {
+    const program = `
+      import { run } from 'tsinit';
+      const init = run({ command: ['sh', '-c', 'exit 3'], graceMs: 0 });
+      init.on('exit', () => { throw new Error('listener broke'); });
+      process.exit(await init.exited);`;
+    const result = await run([...NAMESPACE, process.execPath, '--input-type=module', '-e', program], project);
+    expect(result).toEqual({ code: 3, stdout: '', stderr: '[tsinit] internal error: listener broke\n' });
+  });
+
   it('ships types that check a typical use and reject a wrong one', () => {
     writeFileSync(
       path.join(project, 'use.ts'),
