@@ -27,6 +27,9 @@ beforeAll(() => {
   npm(project, 'install', tarball);
 }, 120_000);
 
+// A Node program of a user's, importing the installed package, run as PID 1.
+const runProgram = (program: string) => run([...NAMESPACE, process.execPath, '--input-type=module', '-e', program], project);
+
 // A Dockerfile's `RUN npm install` and ENTRYPOINT, replayed under a directory standing for `/`.
 function replayDockerfile(name: string, root: string): string[] {
   const dockerfile = readFileSync(path.join(ROOT, 'docker', name), 'utf8');
@@ -61,7 +64,7 @@ describe('the npm package, installed from its tarball', () => {
       const code = await init.exited;
       console.log(JSON.stringify(events));
       process.exit(code);`;
-    const result = await run([...NAMESPACE, process.execPath, '--input-type=module', '-e', program], project);
+    const result = await runProgram(program);
     expect(result.code).toBe(3);
     const events = JSON.parse(result.stdout);
     expect(events[0]).toMatchObject({ event: 'spawn', pid: expect.any(Number), command: ['sh', '-c', '(true &); exit 3'] });
@@ -76,7 +79,7 @@ describe('the npm package, installed from its tarball', () => {
       const init = run({ command: ['sleep', '60'], verbosity: 2 });
       init.on('spawn', () => { throw new Error('listener broke'); });
       process.exit(await init.exited);`;
-    const result = await run([...NAMESPACE, process.execPath, '--input-type=module', '-e', program], project);
+    const result = await runProgram(program);
     expect(result.code).toBe(1);
     const pid = /spawned sleep 60 as pid (\d+)/.exec(result.stderr)![1];
     expect(result.stderr.split('\n')).toEqual([
@@ -92,11 +95,19 @@ describe('the npm package, installed from its tarball', () => {
   it("keeps the command's exit code when an `exit` listener throws after the end", async () => {
     const program = `
       import { run } from 'tsinit';
-      const init = run({ command: ['sh', '-c', 'exit 3'], graceMs: 0 });
+      const init = run({ command: ['sh', '-c', 'exit 3'], graceMs: 0, verbosity: 2 });
       init.on('exit', () => { throw new Error('listener broke'); });
-      process.exit(await init.exited);`;
-    const result = await run([...NAMESPACE, process.execPath, '--input-type=module', '-e', program], project);
-    expect(result).toEqual({ code: 3, stdout: '', stderr: '[tsinit] internal error: listener broke\n' });
+      const code = await init.exited;
+      setImmediate(() => process.exit(code)); // once every pending microtask has run`;
+    const result = await runProgram(program);
+    expect(result.code).toBe(3);
+    const pid = /spawned sh -c exit 3 as pid (\d+)/.exec(result.stderr)![1];
+    expect(result.stderr.split('\n').slice(1)).toEqual([
+      `[tsinit] sh (pid ${pid}) exited with code 3`,
+      '[tsinit] exiting with code 3',
+      '[tsinit] internal error: listener broke',
+      '',
+    ]);
   });
 
   it('ships types that check a typical use and reject a wrong one', () => {
