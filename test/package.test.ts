@@ -59,7 +59,8 @@ describe('the npm package, installed from its tarball', () => {
     const program = `
       import { run } from 'tsinit';
       const events = [];
-      const init = run({ command: ['sh', '-c', '(true &); exit 3'] }); // the grace lets the orphan be reaped too
+      // The orphan ignores SIGTERM: when sh exits before it, the shutdown's SIGTERM must not end it.
+      const init = run({ command: ['sh', '-c', '(trap "" TERM; true &); exit 3'] });
       for (const name of ['spawn', 'reap', 'exit']) init.on(name, (fields) => events.push({ event: name, ...fields }));
       const code = await init.exited;
       console.log(JSON.stringify(events));
@@ -67,7 +68,7 @@ describe('the npm package, installed from its tarball', () => {
     const result = await runProgram(program);
     expect(result.code).toBe(3);
     const events = JSON.parse(result.stdout);
-    expect(events[0]).toMatchObject({ event: 'spawn', pid: expect.any(Number), command: ['sh', '-c', '(true &); exit 3'] });
+    expect(events[0]).toMatchObject({ event: 'spawn', pid: expect.any(Number), command: ['sh', '-c', '(trap "" TERM; true &); exit 3'] });
     expect(events).toContainEqual(expect.objectContaining({ event: 'reap', name: 'sh', exitCode: 0 })); // the orphan
     expect(events).toContainEqual(expect.objectContaining({ event: 'reap', pid: events[0].pid, exitCode: 3 }));
     expect(events.at(-1)).toEqual({ event: 'exit', exitCode: 3 });
