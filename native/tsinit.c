@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
@@ -36,11 +37,6 @@ static napi_value make_int(napi_env env, int value) {
   return result;
 }
 
-static napi_value make_errno_name(napi_env env, int err) {
-  napi_value result;
-  CHECK(napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &result));
-  return result;
-}
 
 static char **get_string_array(napi_env env, napi_value array);
 static void free_string_array(char **strings);
@@ -77,9 +73,9 @@ static napi_value SetParentDeathSignal(napi_env env, napi_callback_info info) {
 }
 
 // tcsetpgrp(0, pgid) with SIGTTOU blocked in this thread, as a background group must.
-// Returns null, or the errno name when stdin is no terminal of ours (ENOTTY, EPERM...).
+// Returns 0, or the errno when stdin is no terminal of ours (ENOTTY, EPERM...).
 static napi_value SetForegroundGroup(napi_env env, napi_callback_info info) {
-  napi_value argv[1], result;
+  napi_value argv[1];
   int32_t pgid;
   sigset_t ttou, old;
   int err = 0;
@@ -90,9 +86,64 @@ static napi_value SetForegroundGroup(napi_env env, napi_callback_info info) {
   sigprocmask(SIG_BLOCK, &ttou, &old);
   if (tcsetpgrp(STDIN_FILENO, pgid) != 0) err = errno;
   sigprocmask(SIG_SETMASK, &old, NULL);
-  if (err == 0) CHECK(napi_get_null(env, &result));
-  else result = make_errno_name(env, err);
+  return make_int(env, err);
+}
+
+// ioctl(0, TIOCNOTTY): gives up our controlling terminal, so a child in a new session can take
+// it (dumb-init does the same). Returns 0 or the errno (ENOTTY when stdin is no terminal).
+static napi_value ReleaseTerminal(napi_env env, napi_callback_info info) {
+  return make_int(env, ioctl(STDIN_FILENO, TIOCNOTTY) == 0 ? 0 : errno);
+}
+
+static napi_value make_disposition(napi_env env, const struct sigaction *action) {
+  napi_value result;
+  const char *name = (action->sa_flags & SA_SIGINFO) ? "handler"
+                     : action->sa_handler == SIG_DFL ? "default"
+                     : action->sa_handler == SIG_IGN ? "ignore"
+                                                     : "handler";
+  CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &result));
   return result;
+}
+
+// sigaction(sig, NULL, &old): "default", "ignore" or "handler".
+static napi_value SignalDisposition(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t sig;
+  struct sigaction old;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  CHECK(napi_get_value_int32(env, argv[0], &sig));
+  if (sigaction(sig, NULL, &old) != 0) return throw_errno(env, "sigaction", errno);
+  return make_disposition(env, &old);
+}
+
+// sigaction(sig, SIG_IGN or SIG_DFL): what Node cannot set. The init ignores SIGTTIN/SIGTTOU as
+// tini does: with a handler, a write to a terminal it does not own (`stty tostop`) raises
+// SIGTTOU, the handler returns and the write restarts, forever.
+static napi_value SetSignalIgnored(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t sig;
+  bool ignored;
+  struct sigaction action;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  CHECK(napi_get_value_int32(env, argv[0], &sig));
+  CHECK(napi_get_value_bool(env, argv[1], &ignored));
+  memset(&action, 0, sizeof action);
+  action.sa_handler = ignored ? SIG_IGN : SIG_DFL;
+  if (sigaction(sig, &action, NULL) != 0) return throw_errno(env, "sigaction", errno);
+  return NULL;
+}
+
+// memfd_create(name, 0): a file that lives only in memory and, without CLOEXEC, survives execve.
+// The init's restart hands its state over in one (see node-options.ts).
+static napi_value MemfdCreate(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  char name[64];
+  size_t length;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  CHECK(napi_get_value_string_utf8(env, argv[0], name, sizeof name, &length));
+  int fd = (int)syscall(SYS_memfd_create, name, 0);
+  if (fd < 0) return throw_errno(env, "memfd_create", errno);
+  return make_int(env, fd);
 }
 
 // isatty(3): without loading Node's tty module, which costs 2 ms of start-up.
@@ -214,10 +265,13 @@ static napi_value ReapAll(napi_env env, napi_callback_info info) {
   return list;
 }
 
+// At most one watch at a time: every signal the init handles, one libuv handle each.
 static struct {
   napi_env env;
   napi_ref callback;
   napi_async_context context;
+  uv_signal_t *handles[NSIG];
+  uint32_t count;
 } watch;
 
 static void on_signal(uv_signal_t *handle, int signum) {
@@ -238,35 +292,135 @@ static void on_signal(uv_signal_t *handle, int signum) {
   napi_close_handle_scope(env, scope);
 }
 
+static void free_handle(uv_handle_t *handle) { free(handle); }
+
+// Arrivals counted by hold_signal, per signal, between holdSignals and the next watchSignals,
+// and the action each held signal had before.
+static unsigned int held_counts[NSIG];
+static struct sigaction held_previous[NSIG];
+
+// Async-signal-safe: one atomic increment, on whichever thread the kernel picked.
+static void hold_signal(int signum) { __atomic_fetch_add(&held_counts[signum], 1, __ATOMIC_SEQ_CST); }
+
+// sigaction(sig, hold_signal, &old) for each signal: from here until watchSignals takes over,
+// an arrival is counted, not lost. The swap is atomic, so the old disposition tells whether a
+// one-shot handler (Node's SIGINT/SIGTERM at boot) already fired. Returns each old
+// disposition: "default", "ignore" or "handler".
+static napi_value HoldSignals(napi_env env, napi_callback_info info) {
+  napi_value argv[1], result;
+  uint32_t count;
+  struct sigaction hold, old;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  CHECK(napi_get_array_length(env, argv[0], &count));
+  CHECK(napi_create_array_with_length(env, count, &result));
+  memset(&hold, 0, sizeof hold);
+  hold.sa_handler = hold_signal;
+  hold.sa_flags = SA_RESTART;
+  sigfillset(&hold.sa_mask);
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    int32_t signum;
+    CHECK(napi_get_element(env, argv[0], i, &element));
+    CHECK(napi_get_value_int32(env, element, &signum));
+    if (signum <= 0 || signum >= NSIG) {
+      napi_throw_range_error(env, NULL, "holdSignals: not a signal number");
+      return NULL;
+    }
+    if (sigaction(signum, &hold, &old) != 0) return throw_errno(env, "sigaction", errno);
+    held_previous[signum] = old;
+    CHECK(napi_set_element(env, result, i, make_disposition(env, &old)));
+  }
+  return result;
+}
+
+// The signals hold_signal counted, each as often as it came (ascending), the counts reset.
+static napi_value take_held(napi_env env) {
+  napi_value list;
+  uint32_t length = 0;
+  if (napi_create_array(env, &list) != napi_ok) return NULL;
+  for (int signum = 1; signum < NSIG; signum++) {
+    unsigned int count = __atomic_exchange_n(&held_counts[signum], 0, __ATOMIC_SEQ_CST);
+    while (count-- > 0)
+      if (napi_set_element(env, list, length++, make_int(env, signum)) != napi_ok) return NULL;
+  }
+  return list;
+}
+
+// What hold_signal counted so far, without watching: the restart hands these over.
+static napi_value TakeHeldSignals(napi_env env, napi_callback_info info) { return take_held(env); }
+
+// Stops and closes every handle of the watch. libuv gives a signal back to SIG_DFL only when
+// its last handle stops, so a JS listener of the host's keeps its signal.
+static void stop_watch(void) {
+  for (uint32_t i = 0; i < watch.count; i++) {
+    uv_signal_stop(watch.handles[i]);
+    uv_close((uv_handle_t *)watch.handles[i], free_handle);
+  }
+  watch.count = 0;
+  if (watch.callback != NULL) napi_delete_reference(watch.env, watch.callback);
+  if (watch.context != NULL) napi_async_destroy(watch.env, watch.context);
+  watch.callback = NULL;
+  watch.context = NULL;
+  watch.env = NULL;
+}
+
 // uv_signal_start for each signal: Node's own self-pipe mechanism (as process.on uses), but
 // also for the real-time signals process.on cannot name. The handles stay ref'd: they are
-// what keeps the init's event loop alive, with no timer and no wake-up.
+// what keeps the init's event loop alive, with no timer and no wake-up. Returns the signals
+// held since holdSignals (none without it): libuv's handler has replaced the holding one.
 static napi_value WatchSignals(napi_env env, napi_callback_info info) {
   napi_value argv[2], name;
   uint32_t count;
   uv_loop_t *loop;
   if (!get_args(env, info, 2, argv)) return NULL;
   if (watch.env != NULL) {
-    napi_throw_error(env, NULL, "watchSignals may be called once");
+    napi_throw_error(env, NULL, "signals are already watched: call unwatchSignals first");
     return NULL;
   }
   CHECK(napi_get_array_length(env, argv[0], &count));
+  if (count >= NSIG) {
+    napi_throw_range_error(env, NULL, "too many signals to watch");
+    return NULL;
+  }
   CHECK(napi_get_uv_event_loop(env, &loop));
   CHECK(napi_create_reference(env, argv[1], 1, &watch.callback));
   CHECK(napi_create_string_utf8(env, "tsinit:signal", NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_async_init(env, NULL, name, &watch.context));
   watch.env = env;
+  CHECK(napi_async_init(env, NULL, name, &watch.context));
   for (uint32_t i = 0; i < count; i++) {
     napi_value element;
     int32_t signum;
-    uv_signal_t *handle = malloc(sizeof *handle);
-    CHECK(napi_get_element(env, argv[0], i, &element));
-    CHECK(napi_get_value_int32(env, element, &signum));
-    if (handle == NULL) return throw_errno(env, "malloc", ENOMEM);
+    int err;
+    uv_signal_t *handle;
+    if (napi_get_element(env, argv[0], i, &element) != napi_ok ||
+        napi_get_value_int32(env, element, &signum) != napi_ok) {
+      stop_watch();
+      napi_throw_type_error(env, NULL, "watchSignals needs an array of signal numbers");
+      return NULL;
+    }
+    if ((handle = malloc(sizeof *handle)) == NULL) {
+      stop_watch();
+      return throw_errno(env, "malloc", ENOMEM);
+    }
     uv_signal_init(loop, handle);
-    int err = uv_signal_start(handle, on_signal, signum);
-    if (err != 0) return throw_errno(env, "uv_signal_start", -err);
+    if ((err = uv_signal_start(handle, on_signal, signum)) != 0) {
+      uv_close((uv_handle_t *)handle, free_handle);
+      stop_watch();
+      return throw_errno(env, "uv_signal_start", -err);
+    }
+    watch.handles[watch.count++] = handle;
+    // libuv installs its handler only for a signal none of its handles watched yet; one that a
+    // JS listener already watched would stay held: give it back its libuv handler.
+    struct sigaction now;
+    if (sigaction(signum, NULL, &now) == 0 && now.sa_handler == hold_signal)
+      sigaction(signum, &held_previous[signum], NULL);
   }
+  return take_held(env);
+}
+
+// Undoes watchSignals: the programmatic API gives the host its signals back when it ends.
+static napi_value UnwatchSignals(napi_env env, napi_callback_info info) {
+  stop_watch();
   return NULL;
 }
 
@@ -313,9 +467,21 @@ static void plain_stdio(void) {
 typedef struct {
   char **paths;
   char **argv;
+  size_t argc;
   bool new_session;
   bool foreground;
 } spawn_request;
+
+// A file exec refuses as no binary and no `#!` script (ENOEXEC) runs under /bin/sh, as execvp
+// and the shells do: argv becomes /bin/sh FILE ARG... (argc + 2 slots, built on our stack).
+static void exec_with_shell(char *file, char **argv, char **shell_argv) {
+  size_t i = 1;
+  shell_argv[0] = "/bin/sh";
+  shell_argv[1] = file;
+  do shell_argv[i + 1] = argv[i];
+  while (argv[i++] != NULL);
+  execve(shell_argv[0], shell_argv, environ);
+}
 
 // The vforked child: it borrows the parent's memory and stack until exec, so it only makes
 // async-signal-safe calls, writes nothing but its own locals, and never returns.
@@ -323,6 +489,7 @@ static void exec_child(const spawn_request *req, int report_fd) {
   struct sigaction dfl;
   sigset_t empty;
   int err = ENOENT, saw_eacces = 0;
+  char *shell_argv[req->argc + 2];
   memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL);
@@ -343,6 +510,11 @@ static void exec_child(const spawn_request *req, int report_fd) {
   sigprocmask(SIG_SETMASK, &empty, NULL);
   for (char **path = req->paths; *path != NULL; path++) {
     execve(*path, req->argv, environ);
+    if (errno == ENOEXEC) {
+      exec_with_shell(*path, req->argv, shell_argv);
+      err = ENOEXEC; // and no /bin/sh to run it
+      break;
+    }
     if (errno == EACCES) saw_eacces = 1;
     else if (errno != ENOENT && errno != ENOTDIR) {
       err = errno;
@@ -357,7 +529,7 @@ static void exec_child(const spawn_request *req, int report_fd) {
 
 // vfork + exec CMD with a clean signal state in its own process group (or session).
 // vfork, not fork: no copy of a 40 MB Node's page tables (1.4 ms -> 0.1 ms measured).
-// Returns { pid } or, when exec failed, { errno: "ENOENT" } (the failed child is reaped).
+// Returns { pid } or, when exec failed, { errno: 2 } (the failed child is reaped).
 static napi_value Spawn(napi_env env, napi_callback_info info) {
   napi_value argv[3], result;
   spawn_request req;
@@ -375,6 +547,8 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
     free_string_array(req.argv);
     napi_throw_type_error(env, NULL, "spawn needs paths and a non-empty argv of strings");
     return NULL;
+  }
+  for (req.argc = 0; req.argv[req.argc] != NULL; req.argc++) {
   }
   if (pipe2(report, O_CLOEXEC) != 0) return throw_errno(env, "pipe2", errno);
   sigfillset(&all);
@@ -397,7 +571,7 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   if (got == sizeof child_errno) {
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
     }
-    CHECK(napi_set_named_property(env, result, "errno", make_errno_name(env, child_errno)));
+    CHECK(napi_set_named_property(env, result, "errno", make_int(env, child_errno)));
   } else {
     CHECK(napi_set_named_property(env, result, "pid", make_int(env, pid)));
   }
@@ -415,6 +589,13 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"kill", NULL, Kill, NULL, NULL, NULL, napi_default, NULL},
       {"reapAll", NULL, ReapAll, NULL, NULL, NULL, napi_default, NULL},
       {"watchSignals", NULL, WatchSignals, NULL, NULL, NULL, napi_default, NULL},
+      {"unwatchSignals", NULL, UnwatchSignals, NULL, NULL, NULL, napi_default, NULL},
+      {"releaseTerminal", NULL, ReleaseTerminal, NULL, NULL, NULL, napi_default, NULL},
+      {"holdSignals", NULL, HoldSignals, NULL, NULL, NULL, napi_default, NULL},
+      {"takeHeldSignals", NULL, TakeHeldSignals, NULL, NULL, NULL, napi_default, NULL},
+      {"signalDisposition", NULL, SignalDisposition, NULL, NULL, NULL, napi_default, NULL},
+      {"setSignalIgnored", NULL, SetSignalIgnored, NULL, NULL, NULL, napi_default, NULL},
+      {"memfdCreate", NULL, MemfdCreate, NULL, NULL, NULL, napi_default, NULL},
       {"spawn", NULL, Spawn, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof functions / sizeof *functions, functions));

@@ -1,29 +1,50 @@
-import './keep-inspector-off'; // must stay the first import
+import { inspectorGuard } from './keep-inspector-off'; // must stay the first import
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runLifecycle } from './lifecycle';
 import { createLog, DEFAULT_VERBOSITY, writeAll } from './log';
 import { detectLibc, loadNative } from './native';
-import { restartWithoutNodeOptions, restoreNodeOptions } from './node-options';
+import { restartWithoutNodeOptions, takeHandOver } from './node-options';
 import { HELP, parseOptions, USAGE_EXIT_CODE, UsageError } from './options';
-import { realtimeRange } from './signals';
+import { holdFromBoot, SignalIntake } from './signal-intake';
+import { realtimeRange, watchedSignals } from './signals';
 import { version } from '../package.json';
 
 // Exit code when tsinit cannot start (no addon for this platform, a failed syscall).
 const START_FAILURE_EXIT_CODE = 1;
 
-async function main(argv: string[]): Promise<number> {
+// The first thing the bundle does: watch every signal, before options, the restart or the
+// spawn, so that none sent meanwhile is lost. Failures wait for main() to report them.
+function watchFirst() {
   process.title = 'tsinit'; // so `ps` and `pkill node` in the app never take the init for node
   const libc = detectLibc();
+  const native = loadNative(libc);
+  const signals = watchedSignals(realtimeRange(libc));
+  const lostAtBoot = holdFromBoot(native, signals);
+  const handOver = takeHandOver();
+  const intake = new SignalIntake(native, signals, [...(handOver?.signals ?? []), ...lostAtBoot]);
+  process.removeListener('SIGUSR1', inspectorGuard);
+  return { libc, native, handOver, intake };
+}
+
+let started: ReturnType<typeof watchFirst> | Error;
+try {
+  started = watchFirst();
+} catch (error) {
+  started = error as Error;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (started instanceof Error) throw started;
+  const { libc, native, handOver, intake } = started;
   const realtime = realtimeRange(libc);
+  if (handOver) process.env.NODE_OPTIONS = handOver.nodeOptions; // the command's again
   const options = parseOptions(argv, process.env, realtime);
   if (options.help) return writeAll(1, HELP), 0;
   if (options.version) return writeAll(1, `tsinit version ${version}\n`), 0;
   if (options.license) return writeAll(1, readFileSync(path.join(__dirname, '..', 'LICENSE'), 'utf8')), 0;
-  const native = loadNative(libc);
-  restartWithoutNodeOptions(native);
-  restoreNodeOptions();
-  const code = await runLifecycle({ ...options, realtime }, native, createLog(options.verbosity, options.logFormat));
+  if (!handOver) await restartWithoutNodeOptions(native, intake);
+  const code = await runLifecycle({ ...options, realtime }, native, createLog(options.verbosity, options.logFormat), intake);
   return native.exit(code);
 }
 

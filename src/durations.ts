@@ -5,3 +5,6 @@ export function parseDuration(text: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
   return match ? Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 's']) : undefined;
 }
+
+/** The longest delay a Node timer holds: beyond it, setTimeout fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -1,10 +1,11 @@
 import { commandCandidates } from './command-path';
 import { execFailureCode, exitCodeOf } from './exit-status';
 import type { Log } from './log';
-import type { Native, Reaped } from './native';
+import { errnoName, type Native, type Reaped } from './native';
 import type { Options } from './options';
 import { readProcess } from './process-tree';
-import { forwardableSignals, signalName, SIGCHLD, SIGCONT, SIGINT, SIGKILL, SIGSTOP, SIGTERM, type RealtimeRange } from './signals';
+import type { SignalIntake } from './signal-intake';
+import { signalName, SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTTIN, SIGTTOU, type RealtimeRange } from './signals';
 import { TreeShutdown } from './tree-shutdown';
 
 /** What the lifecycle takes from the command line, plus the libc's real-time range. */
@@ -12,27 +13,37 @@ export type LifecycleOptions = Omit<Options, 'help' | 'version' | 'license' | 'v
   realtime: RealtimeRange;
 };
 
+/**
+ * The init's states: `starting` until CMD is spawned (signals are held by the intake),
+ * `running` while CMD lives, `stopping` while the tree is stopped, `done` once the code is known.
+ */
+export type State = 'starting' | 'running' | 'stopping' | 'done';
+
 // Exit code when the init itself fails and shuts the tree down.
 const INIT_FAILURE_EXIT_CODE = 1;
 
 /**
- * The init's whole life, top to bottom: become a subreaper when not PID 1, watch every signal,
- * spawn CMD in its own process group, forward signals to that group, reap every child that
- * dies, and once CMD is gone stop whatever it left behind (SIGTERM, grace, SIGKILL); resolves
- * with CMD's exit code when nothing is left.
+ * The init's whole life, top to bottom: become a subreaper when not PID 1, spawn CMD in its
+ * own process group, take the signals the intake watched, forward them to that group, reap
+ * every child that dies, and once CMD is gone stop whatever it left behind (SIGTERM, grace,
+ * SIGKILL); resolves with CMD's exit code when nothing is left.
  */
-export function runLifecycle(options: LifecycleOptions, native: Native, log: Log): Promise<number> {
+export function runLifecycle(options: LifecycleOptions, native: Native, log: Log, intake: SignalIntake): Promise<number> {
   return new Promise((resolve) => {
+    // All of the init's state, declared before any handler can run.
+    let state: State = 'starting';
+    let child = 0;
+    let killTimer: NodeJS.Timeout | undefined;
+    let shutdown: TreeShutdown | undefined;
+    const [file] = options.command;
+    const foreground = native.isTerminal(0);
+    const orphanLevel = options.warnOnReap ? 'warn' : 'debug';
+    const logOrphans = log.wants(orphanLevel);
+    const swallowOnce = new Set<number>(); // signals the kernel sent us for our own doing
+    const ignoredHere: number[] = []; // dispositions to give back at the end
     const name = (signal: number) => signalName(signal, options.realtime);
     const describe = (status: Reaped) =>
       status.signal !== null ? `killed by ${name(status.signal)}` : `exited with code ${status.exitCode}`;
-    const [file] = options.command;
-    const foreground = native.isTerminal(0);
-    let child = 0;
-    let exitCode: number | undefined;
-    let killTimer: NodeJS.Timeout | undefined;
-    let shutdown: TreeShutdown | undefined;
-    let finished = false;
 
     // 1. Where orphans go, and what our parent's death sends us.
     if (options.parentDeathSignal !== undefined) native.setParentDeathSignal(options.parentDeathSignal);
@@ -41,35 +52,54 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       log('info', 'subreaper', `${process.pid === 1 ? 'PID 1' : `not PID 1 (pid ${process.pid})`}: registered as child subreaper, so orphans are reaped here`);
     }
 
-    // 2. Watch before spawning: a SIGCHLD with no handler is discarded, and CMD may exit at once.
-    //    No callback runs before this function returns, so `child` is set by then.
-    native.watchSignals([SIGCHLD, ...forwardableSignals(options.realtime)], (signal) => {
-      if (signal === SIGCHLD) reapChildren();
-      else forward(signal);
-    });
+    // 2. The terminal's stop signals are ignored, as tini does: our own write to a terminal that
+    //    CMD owns (`stty tostop`) must go through, not raise SIGTTOU and restart forever.
+    for (const signal of [SIGTTIN, SIGTTOU]) {
+      if (native.signalDisposition(signal) !== 'default') continue; // a host's own listener stays
+      native.setSignalIgnored(signal, true);
+      ignoredHere.push(signal);
+    }
+
     // Never die silently: the kernel would SIGKILL the whole container with PID 1.
     const fail = (error: unknown) => {
       log('error', 'fatal', `internal error: ${error instanceof Error ? error.message : String(error)}`);
-      stopTree(INIT_FAILURE_EXIT_CODE, 'tsinit failed');
+      if (state === 'running') stopTree(INIT_FAILURE_EXIT_CODE, 'tsinit failed');
+      else if (state === 'starting') finish(INIT_FAILURE_EXIT_CODE);
     };
     process.on('uncaughtException', fail);
     process.on('unhandledRejection', fail);
 
-    // 3. CMD.
+    // 3. CMD. In a session of its own under a terminal, it can take the terminal only once we
+    //    let it go; as session leader in the foreground we then get SIGHUP and SIGCONT (as dumb-init).
+    if (options.newSession && foreground) releaseTerminal();
     const spawned = native.spawn(commandCandidates(file), options.command, { newSession: options.newSession, foreground });
     if ('errno' in spawned) {
-      const code = execFailureCode(spawned.errno);
-      log('error', 'exec-failed', `${file}: ${code === 127 ? 'command not found' : 'cannot execute'} (${spawned.errno})`, { errno: spawned.errno });
+      const errno = errnoName(spawned.errno);
+      const code = execFailureCode(errno);
+      log('error', 'exec-failed', `${file}: ${code === 127 ? 'command not found' : 'cannot execute'} (${errno})`, { errno });
       return finish(code);
     }
     child = spawned.pid;
+    state = 'running';
     log('info', 'spawned', `spawned ${options.command.join(' ')} as pid ${child}`, { pid: child, command: options.command });
 
-    // 4. Signals from outside go to CMD's group (or CMD alone), rewritten as asked.
+    // 4. Every signal from now on, and those held since the start, in the order they came.
+    intake.open((signal) => {
+      if (swallowOnce.delete(signal)) return;
+      if (signal === SIGCHLD) reapChildren();
+      else if (state === 'running') forward(signal);
+    });
+
+    function releaseTerminal(): void {
+      const self = readProcess('self');
+      const leadsForeground = self !== undefined && self.session === self.pid && self.tpgid === self.pgrp;
+      if (native.releaseTerminal() === 0 && leadsForeground) [SIGHUP, SIGCONT].forEach((signal) => swallowOnce.add(signal));
+    }
+
+    // 5. Signals from outside go to CMD's group (or CMD alone), rewritten as asked.
     function forward(received: number): void {
       const signal = options.rewrites.get(received) ?? received;
       if (signal === 0) return log('debug', 'signal-dropped', `${name(received)} dropped (rewrite to 0)`, { signal: name(received) });
-      if (exitCode !== undefined) return;
       if (signal === SIGCONT && foreground) native.setForegroundGroup(child); // `fg`: CMD gets the terminal back
       // CMD may have left its group (setsid, job control): then it gets the signal alone.
       const delivered = (!options.singleChild && native.kill(-child, signal)) || native.kill(child, signal);
@@ -87,15 +117,15 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     }
 
     function killAfter(): void {
+      if (state !== 'running') return;
       log('warn', 'kill-after', `${file} still running ${options.killAfterMs} ms after ${name(SIGTERM)}/${name(SIGINT)}: SIGKILL to group ${child}`);
       if (!native.kill(-child, SIGKILL)) native.kill(child, SIGKILL);
     }
 
-    // 5. Every dead child is reaped, CMD's status kept, orphans logged.
+    // 6. Every dead child is reaped, CMD's status kept, orphans logged.
     // In an orphan storm, only CMD's status crosses into JS, unless orphans are logged or stopped.
-    const orphanLevel = options.warnOnReap ? 'warn' : 'debug';
-    const logOrphans = log.wants(orphanLevel);
     function reapChildren(): void {
+      if (state === 'done') return;
       let exited: Reaped | undefined; // acted on after the others of its batch are reported
       for (const status of native.reapAll(logOrphans || shutdown ? undefined : child)) {
         if (status.pid === child) exited = status;
@@ -103,16 +133,15 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
         else if (logOrphans) log(orphanLevel, 'orphan-reaped', `reaped orphan ${status.pid} (${status.name}), ${describe(status)}`, { ...status });
       }
       if (exited) childExited(exited); // starts the shutdown, unless a failure already did
-      else if (!shutdown && foreground) suspendWithStoppedChild();
+      else if (state === 'running' && foreground) suspendWithStoppedChild();
       shutdown?.update();
     }
 
     function childExited(status: Reaped): void {
       clearTimeout(killTimer);
       const code = exitCodeOf(status);
-      exitCode = options.remapToZero.has(code) ? 0 : code;
       log('info', 'child-exited', `${file} (pid ${child}) ${describe(status)}`, { ...status });
-      stopTree(exitCode, `${file} exited`);
+      stopTree(options.remapToZero.has(code) ? 0 : code, `${file} exited`);
     }
 
     // Job control, as under a shell: when Ctrl-Z stopped CMD, stop too, so the shell above
@@ -124,17 +153,22 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       }
     }
 
-    // 6. Whatever is left gets SIGTERM, the grace, then SIGKILL; then we exit.
+    // 7. Whatever is left gets SIGTERM, the grace, then SIGKILL; then we exit.
     function stopTree(code: number, why: string): void {
-      if (shutdown || finished) return;
+      if (state !== 'running') return;
+      state = 'stopping';
       if (options.graceMs === 0) return finish(code);
       shutdown = new TreeShutdown(native, log, options.graceMs, describe, () => finish(code));
       shutdown.start(why);
     }
 
+    // The process is left as it was found: our listeners gone, the terminal's signals given back.
     function finish(code: number): void {
-      if (finished) return; // a failure after the end (a throwing `exit` listener) changes nothing
-      finished = true;
+      state = 'done';
+      clearTimeout(killTimer);
+      process.removeListener('uncaughtException', fail);
+      process.removeListener('unhandledRejection', fail);
+      for (const signal of ignoredHere) native.setSignalIgnored(signal, false);
       log('info', 'exit', `exiting with code ${code}`, { exitCode: code });
       resolve(code);
     }

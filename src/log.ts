@@ -31,13 +31,14 @@ export interface Log {
 export function createLog(verbosity: number, format: LogFormat = 'text', sink?: EventSink): Log {
   const shows = (level: LogLevel) => RANK[level] <= verbosity;
   const log = (level: LogLevel, event: string, message: string, fields: Record<string, unknown> = {}) => {
-    sink?.event(event, fields);
-    if (!shows(level)) return;
-    const line =
-      format === 'json'
-        ? JSON.stringify({ time: new Date().toISOString(), level, event, message, ...fields })
-        : `[tsinit] ${message}`;
-    writeAll(2, `${line}\n`);
+    if (shows(level)) {
+      const line =
+        format === 'json'
+          ? JSON.stringify({ time: new Date().toISOString(), level, event, message, ...fields })
+          : `[tsinit] ${message}`;
+      writeAll(2, `${line}\n`);
+    }
+    sink?.event(event, fields); // after the line: what a listener logs follows it
   };
   return Object.assign(log, { wants: (level: LogLevel) => shows(level) || (sink?.listening() ?? false) });
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import path from 'node:path';
 
 /** How one child ended, as waitpid reported it. */
@@ -16,19 +17,37 @@ export interface SpawnOptions {
   foreground: boolean;
 }
 
-/** The addon's syscalls (native/tsinit.c); expected errno come back as data. */
+/** How a signal is handled now, as sigaction reports it. */
+export type Disposition = 'default' | 'ignore' | 'handler';
+
+/** The addon's syscalls (native/tsinit.c); expected errno come back as data (0: none). */
 export interface Native {
   setChildSubreaper(on: boolean): void;
   setParentDeathSignal(signal: number): void;
-  setForegroundGroup(pgid: number): string | null;
+  setForegroundGroup(pgid: number): number;
+  releaseTerminal(): number;
+  signalDisposition(signal: number): Disposition;
+  setSignalIgnored(signal: number, ignored: boolean): void;
+  memfdCreate(name: string): number;
   isTerminal(fd: number): boolean;
   exit(code: number): never;
   execve(file: string, argv: string[]): never;
   kill(pid: number, signal: number): boolean;
   /** Reaps every exited child; reports them all, or only `onlyPid` when given. */
   reapAll(onlyPid?: number): Reaped[];
-  watchSignals(signals: number[], onSignal: (signal: number) => void): void;
-  spawn(paths: string[], argv: string[], options: SpawnOptions): { pid: number } | { errno: string };
+  /** Counts arrivals of `signals` until watchSignals; returns each one's previous disposition. */
+  holdSignals(signals: number[]): Disposition[];
+  /** The arrivals counted since holdSignals, taken out. */
+  takeHeldSignals(): number[];
+  /** Watches `signals` through libuv; returns the arrivals counted since holdSignals. */
+  watchSignals(signals: number[], onSignal: (signal: number) => void): number[];
+  unwatchSignals(): void;
+  spawn(paths: string[], argv: string[], options: SpawnOptions): { pid: number } | { errno: number };
+}
+
+/** ENOENT for 2: errno numbers from the addon, named for messages. */
+export function errnoName(errno: number): string {
+  return Object.keys(constants.errno).find((name) => constants.errno[name as keyof typeof constants.errno] === errno) ?? `errno ${errno}`;
 }
 
 /** Environment variable naming an addon file to load instead of the detected one. */

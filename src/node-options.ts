@@ -1,25 +1,49 @@
+import { closeSync, readdirSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
+import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import type { Native } from './native';
+import type { SignalIntake } from './signal-intake';
 
-// Where NODE_OPTIONS waits while the init runs without it.
-const DEFERRED = 'TSINIT_DEFERRED_NODE_OPTIONS';
+// The memfd the init hands its state over in across the restart. Only a file of this name,
+// inherited, counts: no environment variable a user could set (or forget) is read for it.
+const HAND_OVER = 'tsinit-hand-over';
+
+/** What the init carries across its restart: the app's NODE_OPTIONS, the signals held so far. */
+export interface HandOver {
+  nodeOptions: string;
+  signals: number[];
+}
 
 /**
  * NODE_OPTIONS is meant for the app, but Node applied it to this init too: a `--require` agent
- * runs in PID 1, `--inspect` takes the app's port. Restarts the init once (same pid) without
- * it, kept aside in the environment; returns only when there was nothing to set aside.
+ * runs in PID 1, `--inspect` takes the app's port. Restarts the init once (same pid) without it;
+ * the value and every signal held so far go along in a memfd. Returns only when NODE_OPTIONS
+ * was unset or empty.
  */
-export function restartWithoutNodeOptions(native: Native): void {
+export async function restartWithoutNodeOptions(native: Native, intake: SignalIntake): Promise<void> {
   const value = process.env.NODE_OPTIONS;
   if (!value) return;
-  process.env[DEFERRED] = value;
+  native.holdSignals(intake.signals); // from here on, arrivals are counted in the addon
+  await nextLoopTurn(); // and those already in libuv's pipe reach the intake
+  const fd = native.memfdCreate(HAND_OVER);
+  const handOver: HandOver = { nodeOptions: value, signals: [...intake.takeHeld(), ...native.takeHeldSignals()] };
+  writeSync(fd, JSON.stringify(handOver));
   delete process.env.NODE_OPTIONS;
   native.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)]);
 }
 
-/** Puts NODE_OPTIONS back where it was, so CMD inherits the init's original environment. */
-export function restoreNodeOptions(): void {
-  const value = process.env[DEFERRED];
-  if (value === undefined) return;
-  process.env.NODE_OPTIONS = value;
-  delete process.env[DEFERRED];
+/** In the restarted init: the hand-over, read and closed (CMD must not inherit it); else undefined. */
+export function takeHandOver(): HandOver | undefined {
+  for (const fd of readdirSync('/proc/self/fd')) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue; // the directory's own fd, closed by now
+    }
+    if (target !== `/memfd:${HAND_OVER} (deleted)`) continue;
+    const handOver = JSON.parse(readFileSync(`/proc/self/fd/${fd}`, 'utf8')) as HandOver;
+    closeSync(Number(fd));
+    return handOver;
+  }
+  return undefined;
 }

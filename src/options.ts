@@ -1,5 +1,5 @@
 import minimist from 'minimist';
-import { parseDuration } from './durations';
+import { MAX_TIMER_MS, parseDuration } from './durations';
 import { DEFAULT_VERBOSITY, MAX_VERBOSITY, type LogFormat } from './log';
 import { parseSignal, type RealtimeRange } from './signals';
 
@@ -11,6 +11,9 @@ export const USAGE_EXIT_CODE = 2;
 
 /** How long leftovers get between SIGTERM and SIGKILL once CMD is gone, unless --grace says. */
 export const DEFAULT_GRACE = '5s';
+
+/** DEFAULT_GRACE in milliseconds, for the programmatic API. */
+export const DEFAULT_GRACE_MS = parseDuration(DEFAULT_GRACE)!;
 
 /** Everything the command line and the environment ask for. */
 export interface Options {
@@ -89,6 +92,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: R
     if (text === undefined) return undefined;
     const ms = parseDuration(text);
     if (ms === undefined) throw new UsageError(`bad duration for --${option}: ${text} (want e.g. 500ms, 10s, 2m)`);
+    if (ms > MAX_TIMER_MS) throw new UsageError(`duration too long for --${option}: ${text} (at most ${MAX_TIMER_MS} ms, about 24 days)`);
     return ms;
   };
 

@@ -6,13 +6,21 @@ const NUMBERS: Record<string, number> = constants.signals;
 export type RealtimeRange = [number, number];
 
 // SIGCHLD is the reaper's; KILL and STOP cannot be caught; a JS listener on a fault signal
-// turns a real fault into a 100 % CPU spin, so those keep their default action.
+// turns a real fault into a 100 % CPU spin, so those keep their default action; the init
+// ignores the terminal's TTIN and TTOU (as tini), which a handler would turn into a spin.
 const NOT_FORWARDED = new Set(
-  ['SIGCHLD', 'SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGSYS'].map((name) => NUMBERS[name]),
+  ['SIGCHLD', 'SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGSYS', 'SIGTTIN', 'SIGTTOU'].map(
+    (name) => NUMBERS[name],
+  ),
 );
 
 /** The numbers the lifecycle compares against. */
-export const { SIGCHLD, SIGCONT, SIGINT, SIGKILL, SIGSTOP, SIGTERM } = constants.signals;
+export const { SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTTIN, SIGTTOU } = constants.signals;
+
+/** Every signal the init watches: SIGCHLD for the reaper, and every one it forwards. */
+export function watchedSignals(realtime: RealtimeRange): number[] {
+  return [SIGCHLD, ...forwardableSignals(realtime)];
+}
 
 /** The real-time range Node's libc reserves for applications. */
 export function realtimeRange(libc: 'gnu' | 'musl'): RealtimeRange {

@@ -1,11 +1,12 @@
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { RECORDER, startRecorder, waitFor } from './helpers';
+import { parseStatus, RECORDER, startRecorder, waitFor } from './helpers';
 
-// Every catchable signal but SIGCHLD and the fault signals, by name, then glibc's real-time range.
-const NAMED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCONT', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR'] as const;
+// Every catchable signal but SIGCHLD, the fault signals and the terminal's TTIN/TTOU, by name,
+// then glibc's real-time range.
+const NAMED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCONT', 'SIGTSTP', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR'] as const;
 const REALTIME = Array.from({ length: 31 }, (_, i) => 34 + i);
 const FORWARDED = [...NAMED.map((name) => constants.signals[name]), ...REALTIME];
 
@@ -22,6 +23,23 @@ describe('signal forwarding by tsinit as PID 1', () => {
       process.kill(pid, 'SIGUSR2');
       await waitFor('SIGUSR2 to reach the command', () => received().length > FORWARDED.length);
       expect(received().slice(FORWARDED.length)).toEqual([constants.signals.SIGUSR2]);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('ignores SIGTTIN and SIGTTOU itself, as tini does: they are not forwarded', async () => {
+    const { pid, received, stop } = await startRecorder();
+    try {
+      const bit = (mask: string | undefined, signal: number) => ((BigInt(`0x${mask}`) >> BigInt(signal - 1)) & 1n) === 1n;
+      const status = parseStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      for (const signal of [constants.signals.SIGTTIN, constants.signals.SIGTTOU]) {
+        expect(bit(status.get('SigIgn'), signal)).toBe(true);
+        process.kill(pid, signal);
+      }
+      process.kill(pid, 'SIGUSR2'); // a marker: anything forwarded before it arrives first
+      await waitFor('the marker', () => received().length > 0);
+      expect(received()).toEqual([constants.signals.SIGUSR2]);
     } finally {
       await stop();
     }
