@@ -271,6 +271,7 @@ static struct {
   napi_ref callback;
   napi_async_context context;
   uv_signal_t *handles[NSIG];
+  struct sigaction previous[NSIG]; // each watched signal's action before the watch
   uint32_t count;
 } watch;
 
@@ -349,12 +350,14 @@ static napi_value take_held(napi_env env) {
 // What hold_signal counted so far, without watching: the restart hands these over.
 static napi_value TakeHeldSignals(napi_env env, napi_callback_info info) { return take_held(env); }
 
-// Stops and closes every handle of the watch. libuv gives a signal back to SIG_DFL only when
-// its last handle stops, so a JS listener of the host's keeps its signal.
+// Stops and closes every handle of the watch, and gives each signal its action from before:
+// libuv would leave SIG_DFL, where Node had SIGPIPE and SIGXFSZ ignored.
 static void stop_watch(void) {
   for (uint32_t i = 0; i < watch.count; i++) {
+    int signum = watch.handles[i]->signum;
     uv_signal_stop(watch.handles[i]);
     uv_close((uv_handle_t *)watch.handles[i], free_handle);
+    sigaction(signum, &watch.previous[i], NULL);
   }
   watch.count = 0;
   if (watch.callback != NULL) napi_delete_reference(watch.env, watch.callback);
@@ -403,6 +406,8 @@ static napi_value WatchSignals(napi_env env, napi_callback_info info) {
       return throw_errno(env, "malloc", ENOMEM);
     }
     uv_signal_init(loop, handle);
+    sigaction(signum, NULL, &watch.previous[watch.count]);
+    if (watch.previous[watch.count].sa_handler == hold_signal) watch.previous[watch.count] = held_previous[signum];
     if ((err = uv_signal_start(handle, on_signal, signum)) != 0) {
       uv_close((uv_handle_t *)handle, free_handle);
       stop_watch();

@@ -168,8 +168,8 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       clearTimeout(killTimer);
       process.removeListener('uncaughtException', fail);
       process.removeListener('unhandledRejection', fail);
+      log('info', 'exit', `exiting with code ${code}`, { exitCode: code }); // while TTOU is still ignored
       for (const signal of ignoredHere) native.setSignalIgnored(signal, false);
-      log('info', 'exit', `exiting with code ${code}`, { exitCode: code });
       resolve(code);
     }
   });

@@ -46,13 +46,18 @@ export function procIsOurs(): boolean {
   return readProcess('self')?.pid === process.pid;
 }
 
-/** Every descendant of `root`, zombies included: what is left to stop when CMD is gone. */
+/** Every descendant of `root`, zombies included: what is left to stop when CMD is gone. One /proc scan, linear. */
 export function descendantsOf(root: number): ProcessInfo[] {
   const children = new Map<number, ProcessInfo[]>();
-  for (const info of listProcesses()) children.set(info.ppid, [...(children.get(info.ppid) ?? []), info]);
+  for (const info of listProcesses()) {
+    const siblings = children.get(info.ppid);
+    if (siblings) siblings.push(info);
+    else children.set(info.ppid, [info]);
+  }
   const found: ProcessInfo[] = [];
-  for (let queue = [root]; queue.length > 0; ) {
-    for (const child of children.get(queue.shift()!) ?? []) {
+  const queue = [root];
+  for (let next = 0; next < queue.length; next++) {
+    for (const child of children.get(queue[next]) ?? []) {
       found.push(child);
       queue.push(child.pid);
     }

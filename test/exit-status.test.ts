@@ -33,6 +33,14 @@ describe('exit status of tsinit as PID 1', () => {
     expect(result.stderr).toBe(`[tsinit] ${file}: cannot execute (EACCES)\n`);
   });
 
+  it('runs an executable script without a shebang with /bin/sh, as execvp does', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-')), 'no-shebang');
+    writeFileSync(file, 'echo "run by sh with $1"\nexit 4\n');
+    chmodSync(file, 0o755);
+    const result = await runInit(['--', file, 'an argument']);
+    expect(result).toEqual({ code: 4, stdout: 'run by sh with an argument\n', stderr: '' });
+  });
+
   it('exits with the command status while a grandchild is still running', async () => {
     const result = await runInit(['--', 'sh', '-c', 'sleep 1000 & exit 5']);
     expect(result.code).toBe(5);

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, initPidOf, namespaceProcesses, startInit, waitFor } from './helpers';
+import { AS_PID_1, FIXTURES, initPidOf, namespaceProcesses, startCommand, startInit, waitFor } from './helpers';
 
 const LEFTOVER = `sh ${path.join(FIXTURES, 'leftover.sh')}`;
 
@@ -45,6 +46,27 @@ describe('when the command exits, tsinit stops what it left running', () => {
     const abrupt = path.join(dir, 'abrupt');
     expect((await leaveDaemon(`flush ${abrupt}`, ['--grace', '0'])).code).toBe(6);
     expect(existsSync(abrupt)).toBe(false); // as with tini: the kernel killed it with the namespace
+  });
+});
+
+describe('leftovers tsinit may not signal', () => {
+  it('stops the others all the same, and exits after the grace instead of waiting', async () => {
+    // tsinit runs as uid 1000; a setuid helper leaves a root `sleep` it gets EPERM for, first
+    // in pid order, then a plain `sleep` it can stop.
+    const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-'));
+    chmodSync(dir, 0o755);
+    const becomeRoot = path.join(dir, 'become-root');
+    execFileSync('cc', ['-O2', '-o', becomeRoot, path.join(FIXTURES, 'become-root.c')]);
+    chmodSync(becomeRoot, 0o4755);
+    const [unshare, ...namespace] = AS_PID_1.slice(0, 4);
+    const asUser = ['setpriv', '--reuid=1000', '--regid=1000', '--clear-groups'];
+    const init = startCommand([unshare, ...namespace, ...asUser, ...AS_PID_1.slice(4), '-v', '--grace', '300ms', '--', 'sh', '-c', `${becomeRoot} sleep 30 & sleep 30 & sleep 0.2; exit 4`]);
+    expect((await init.closed).code).toBe(4);
+    const stderr = init.stderr();
+    expect(stderr).toMatch(/\[tsinit\] cannot signal leftover \d+ \(sleep\): EPERM\n/);
+    expect(stderr).toMatch(/\[tsinit\] leftover \d+ \(sleep\) killed by SIGTERM\n/);
+    expect(stderr).toMatch(/\[tsinit\] cannot signal \d+ \(sleep\): exiting without waiting for them\n/);
+    expect(stderr).not.toMatch(/internal error/);
   });
 });
 

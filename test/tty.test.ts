@@ -32,6 +32,42 @@ describe('under a terminal', () => {
     }
   });
 
+  it('writes its log while the command owns a `stty tostop` terminal, instead of spinning on SIGTTOU', async () => {
+    // Under `set -m` the job is tsinit's group; once the command's group owns the terminal,
+    // tsinit's own writes to it raise SIGTTOU, which it must ignore (as tini) for them to pass.
+    const init = [...AS_PID_1, '-v', '--', 'sh', '-c', "'sleep 0.3'"].join(' ');
+    const terminal = inTerminal(`sh -c "set -m; stty tostop; ${init}; echo status=\\$?"`);
+    try {
+      await waitFor('tsinit to finish', () => terminal.stdout().includes('status='));
+      expect(terminal.stdout()).toContain('[tsinit] sh (pid');
+      expect(terminal.stdout()).toContain('[tsinit] exiting with code 0');
+      expect(terminal.stdout()).toContain('status=0');
+    } finally {
+      terminal.child.kill('SIGKILL');
+      await terminal.closed;
+    }
+  });
+
+  it('--setsid gives the command the terminal as its controlling terminal, as dumb-init does', async () => {
+    // tsinit leads its session with the terminal as controlling terminal, as PID 1 of
+    // `docker run -it` does; it must let the terminal go for the command's new session to take it.
+    const script = `trap "echo got HUP" HUP; cat /proc/self/stat; sleep 0.3`;
+    const command = [...AS_PID_1.slice(0, 4), 'setsid', '--ctty', ...AS_PID_1.slice(4), '--setsid', '--', 'sh', '-c', `'${script}'`].join(' ');
+    const terminal = inTerminal(command);
+    try {
+      const stat = await waitFor('the command to report', () => /^\d+ \(cat\) .*$/m.exec(terminal.stdout())?.[0]);
+      const [pid, , , , pgrp, session, ttyNr, tpgid] = stat.split(' ');
+      expect(Number(ttyNr)).not.toBe(0);
+      expect(tpgid).toBe(pgrp); // the command's group is the terminal's foreground group
+      expect(session).toBe(pgrp);
+      expect(pid).not.toBe(pgrp);
+      expect((await terminal.closed).code).toBe(0);
+      expect(terminal.stdout()).not.toContain('got HUP'); // the kernel's SIGHUP was tsinit's own
+    } finally {
+      terminal.child.kill('SIGKILL');
+    }
+  });
+
   it('does job control under an interactive shell: Ctrl-Z suspends, fg resumes', async () => {
     const shell = inTerminal('bash --norc --noprofile -i');
     const type = (text: string) => shell.child.stdin!.write(text);

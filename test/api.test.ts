@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run, type RunOptions } from '../src/index';
+import { AS_PID_1, runInit, startCommand } from './helpers';
+
+const INDEX = path.resolve(__dirname, '../dist/index.js');
+
+// A Node program using the built API, run as PID 1; `code` is what it exits with.
+async function runProgram(program: string) {
+  const started = startCommand([...AS_PID_1.slice(0, 4), process.execPath, '-e', `const { run } = require(${JSON.stringify(INDEX)});\n${program}`]);
+  const { code } = await started.closed;
+  return { code, stdout: started.stdout(), stderr: started.stderr() };
+}
+
+describe('run() leaves the host process as it found it', () => {
+  it('after a failed exec: no self-signalling, no early SIGCHLD crash, listeners and handlers gone', async () => {
+    const program = `
+      const status = () => require('fs').readFileSync('/proc/self/status', 'utf8').match(/^Sig(Cgt|Ign):.*$/gm).join(' ');
+      const before = status();
+      const init = run({ command: ['no-such-command-anywhere'] });
+      process.kill(process.pid, 'SIGWINCH'); // forwarded to nobody: CMD never ran
+      process.kill(process.pid, 'SIGCHLD');
+      init.exited.then((code) => {
+        console.log(JSON.stringify({ code, same: status() === before, listeners: process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection') }));
+      });`;
+    const result = await runProgram(program);
+    expect(result.stderr).toBe('[tsinit] no-such-command-anywhere: command not found (ENOENT)\n');
+    expect(JSON.parse(result.stdout)).toEqual({ code: 127, same: true, listeners: 0 });
+    expect(result.code).toBe(0); // nothing left to keep it alive: the watchers are stopped
+  });
+
+  it('after a normal run too, and a second run() may follow; two at once may not', async () => {
+    const program = `
+      (async () => {
+        const first = run({ command: ['sh', '-c', 'exit 3'] });
+        let refused;
+        try { run({ command: ['true'] }); } catch (error) { refused = error.message; }
+        const codes = [await first.exited, await run({ command: ['sh', '-c', 'kill -TERM $$'] }).exited];
+        console.log(JSON.stringify({ codes, refused, listeners: process.listenerCount('uncaughtException') }));
+      })();`;
+    const result = await runProgram(program);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ codes: [3, 143], refused: 'run: an init is already running in this process; await its `exited` first', listeners: 0 });
+    expect(result.code).toBe(0);
+  });
+});
+
+describe('run() options', () => {
+  it.each<[Partial<RunOptions>, string]>([
+    [{ graceMs: Number.NaN }, 'graceMs must be a number of milliseconds from 0 to 2147483647'],
+    [{ graceMs: -1 }, 'graceMs must be a number of milliseconds from 0 to 2147483647'],
+    [{ killAfterMs: 2 ** 31 }, 'killAfterMs must be a number of milliseconds from 0 to 2147483647'],
+    [{ successCodes: [300] }, 'successCodes must be an array of integers from 0 to 255'],
+    [{ verbosity: 4 }, 'verbosity must be an integer from 0 to 3'],
+    [{ logFormat: 'xml' as never }, "logFormat must be 'text' or 'json'"],
+    [{ singleChild: 'yes' as never }, 'singleChild must be a boolean'],
+    [{ rewrite: { SIGTERM: 'SIGNOPE' } }, 'rewrite has an unknown signal: SIGNOPE'],
+    [{ command: [] }, 'command must be a non-empty array of strings'],
+    [{ command: ['a\0b'] }, 'command must not contain NUL bytes'],
+  ])('rejects %j with a TypeError naming the field', (options, message) => {
+    expect(() => run({ command: ['true'], ...options })).toThrow(new TypeError(`run: ${message}`));
+  });
+});
+
+describe('the CLI as a drop-in', () => {
+  it('names an exec failure by its errno', async () => {
+    const result = await runInit(['--', '/']);
+    expect(result).toEqual({ code: 126, stdout: '', stderr: '[tsinit] /: cannot execute (EACCES)\n' });
+  });
+});
