@@ -45,21 +45,6 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     const describe = (status: Reaped) =>
       status.signal !== null ? `killed by ${name(status.signal)}` : `exited with code ${status.exitCode}`;
 
-    // 1. Where orphans go, and what our parent's death sends us.
-    if (options.parentDeathSignal !== undefined) native.setParentDeathSignal(options.parentDeathSignal);
-    if (process.pid !== 1 || options.subreaper) {
-      native.setChildSubreaper(true);
-      log('info', 'subreaper', `${process.pid === 1 ? 'PID 1' : `not PID 1 (pid ${process.pid})`}: registered as child subreaper, so orphans are reaped here`);
-    }
-
-    // 2. The terminal's stop signals are ignored, as tini does: our own write to a terminal that
-    //    CMD owns (`stty tostop`) must go through, not raise SIGTTOU and restart forever.
-    for (const signal of [SIGTTIN, SIGTTOU]) {
-      if (native.signalDisposition(signal) !== 'default') continue; // a host's own listener stays
-      native.setSignalIgnored(signal, true);
-      ignoredHere.push(signal);
-    }
-
     // Never die silently: the kernel would SIGKILL the whole container with PID 1.
     const fail = (error: unknown) => {
       log('error', 'fatal', `internal error: ${error instanceof Error ? error.message : String(error)}`);
@@ -68,27 +53,49 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     };
     process.on('uncaughtException', fail);
     process.on('unhandledRejection', fail);
-
-    // 3. CMD. In a session of its own under a terminal, it can take the terminal only once we
-    //    let it go; as session leader in the foreground we then get SIGHUP and SIGCONT (as dumb-init).
-    if (options.newSession && foreground) releaseTerminal();
-    const spawned = native.spawn(commandCandidates(file), options.command, { newSession: options.newSession, foreground });
-    if ('errno' in spawned) {
-      const errno = errnoName(spawned.errno);
-      const code = execFailureCode(errno);
-      log('error', 'exec-failed', `${file}: ${code === 127 ? 'command not found' : 'cannot execute'} (${errno})`, { errno });
-      return finish(code);
+    try {
+      start();
+    } catch (error) {
+      fail(error); // before the spawn: logged, and the end is 1
     }
-    child = spawned.pid;
-    state = 'running';
-    log('info', 'spawned', `spawned ${options.command.join(' ')} as pid ${child}`, { pid: child, command: options.command });
 
-    // 4. Every signal from now on, and those held since the start, in the order they came.
-    intake.open((signal) => {
-      if (swallowOnce.delete(signal)) return;
-      if (signal === SIGCHLD) reapChildren();
-      else if (state === 'running') forward(signal);
-    });
+    function start(): void {
+      // 1. Where orphans go, and what our parent's death sends us.
+      if (options.parentDeathSignal !== undefined) native.setParentDeathSignal(options.parentDeathSignal);
+      if (process.pid !== 1 || options.subreaper) {
+        native.setChildSubreaper(true);
+        log('info', 'subreaper', `${process.pid === 1 ? 'PID 1' : `not PID 1 (pid ${process.pid})`}: registered as child subreaper, so orphans are reaped here`);
+      }
+
+      // 2. The terminal's stop signals are ignored, as tini does: our own write to a terminal that
+      //    CMD owns (`stty tostop`) must go through, not raise SIGTTOU and restart forever.
+      for (const signal of [SIGTTIN, SIGTTOU]) {
+        if (native.signalDisposition(signal) !== 'default') continue; // a host's own listener stays
+        native.setSignalIgnored(signal, true);
+        ignoredHere.push(signal);
+      }
+
+      // 3. CMD. In a session of its own under a terminal, it can take the terminal only once we
+      //    let it go; as session leader in the foreground we then get SIGHUP and SIGCONT (as dumb-init).
+      if (options.newSession && foreground) releaseTerminal();
+      const spawned = native.spawn(commandCandidates(file), options.command, { newSession: options.newSession, foreground });
+      if ('errno' in spawned) {
+        const errno = errnoName(spawned.errno);
+        const code = execFailureCode(errno);
+        log('error', 'exec-failed', `${file}: ${code === 127 ? 'command not found' : 'cannot execute'} (${errno})`, { errno });
+        return finish(code);
+      }
+      child = spawned.pid;
+      state = 'running';
+      log('info', 'spawned', `spawned ${options.command.join(' ')} as pid ${child}`, { pid: child, command: options.command });
+
+      // 4. Every signal from now on, and those held since the start, in the order they came.
+      intake.open((signal) => {
+        if (swallowOnce.delete(signal)) return;
+        if (signal === SIGCHLD) reapChildren();
+        else if (state === 'running') forward(signal);
+      });
+    }
 
     function releaseTerminal(): void {
       const self = readProcess('self');

@@ -103,7 +103,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: R
   const logFormat = flags['log-format'] ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`bad log format: ${logFormat} (want text or json)`);
 
-  const dumbInitSetsid = envBoolean(env, ['DUMB_INIT_SETSID']);
+  // dumb-init: DUMB_INIT_SETSID=0 is its single-child mode, any other value its default (setsid).
+  const dumbInitSetsid = env.DUMB_INIT_SETSID === undefined ? undefined : env.DUMB_INIT_SETSID !== '0';
   const verboseFlags = countShortFlag(optionArgs, 'v');
   return {
     command,
@@ -112,7 +113,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: R
     license: flags.l === true,
     verbosity: verboseFlags > 0 ? DEFAULT_VERBOSITY + verboseFlags : envVerbosity(env),
     logFormat,
-    subreaper: flags.s === true || (envBoolean(env, ['TSINIT_SUBREAPER', 'TINI_SUBREAPER']) ?? false),
+    subreaper: flags.s === true || (envBoolean(env, 'TSINIT_SUBREAPER') ?? isSet(env, 'TINI_SUBREAPER')),
     singleChild: wantsSingleChild(flags, env, dumbInitSetsid),
     newSession: flags.setsid === true || (!flags.c && dumbInitSetsid === true),
     warnOnReap: flags.w === true,
@@ -146,7 +147,7 @@ function splitAtCommand(argv: string[]): [string[], string[]] {
 // -c or -g, else TSINIT_/TINI_KILL_PROCESS_GROUP, else dumb-init's DUMB_INIT_SETSID=0 (its single-child switch).
 function wantsSingleChild(flags: minimist.ParsedArgs, env: NodeJS.ProcessEnv, dumbInitSetsid: boolean | undefined): boolean {
   if (flags.c || flags.g) return flags.c === true;
-  const group = envBoolean(env, ['TSINIT_KILL_PROCESS_GROUP', 'TINI_KILL_PROCESS_GROUP']);
+  const group = envBoolean(env, 'TSINIT_KILL_PROCESS_GROUP') ?? (isSet(env, 'TINI_KILL_PROCESS_GROUP') || undefined);
   return group !== undefined ? !group : dumbInitSetsid === false;
 }
 
@@ -155,22 +156,29 @@ function exitCode(text: string): number {
   return Number(text);
 }
 
-// One rule for every boolean variable, the first one set winning.
-function envBoolean(env: NodeJS.ProcessEnv, names: string[]): boolean | undefined {
-  const name = names.find((candidate) => env[candidate] !== undefined);
-  if (name === undefined) return undefined;
+// One strict rule for tsinit's own boolean variables.
+function envBoolean(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  if (env[name] === undefined) return undefined;
   const value = env[name]!.toLowerCase();
   if (['', '1', 'true', 'yes', 'on'].includes(value)) return true;
   if (['0', 'false', 'no', 'off'].includes(value)) return false;
   throw new UsageError(`bad ${name}=${env[name]} (want 1, true, yes, on or 0, false, no, off)`);
 }
 
+// tini's and dumb-init's variables as they read them: tini's switches are on when set at all.
+function isSet(env: NodeJS.ProcessEnv, name: string): boolean {
+  return env[name] !== undefined;
+}
+
 function envVerbosity(env: NodeJS.ProcessEnv): number {
-  const name = ['TSINIT_VERBOSITY', 'TINI_VERBOSITY'].find((candidate) => env[candidate] !== undefined);
-  if (name === undefined) return envBoolean(env, ['DUMB_INIT_DEBUG']) ? MAX_VERBOSITY : DEFAULT_VERBOSITY;
-  const value = env[name]!;
-  if (!/^\d+$/.test(value) || Number(value) > MAX_VERBOSITY) throw new UsageError(`bad ${name}=${value} (want 0-${MAX_VERBOSITY})`);
-  return Number(value);
+  const value = env.TSINIT_VERBOSITY;
+  if (value !== undefined) {
+    if (!/^\d+$/.test(value) || Number(value) > MAX_VERBOSITY) throw new UsageError(`bad TSINIT_VERBOSITY=${value} (want 0-${MAX_VERBOSITY})`);
+    return Number(value);
+  }
+  // tini reads its number with atoi: `abc` is 0, more than our maximum is our maximum.
+  if (env.TINI_VERBOSITY !== undefined) return Math.max(0, Math.min(Number.parseInt(env.TINI_VERBOSITY, 10) || 0, MAX_VERBOSITY));
+  return env.DUMB_INIT_DEBUG === '1' ? MAX_VERBOSITY : DEFAULT_VERBOSITY; // dumb-init: only `1` is on
 }
 
 // minimist turns a repeated boolean into one `true`; -vv and -v -v must count twice.

@@ -1,9 +1,11 @@
-import { constants } from 'node:os';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readProcess } from '../src/process-tree';
 import { childrenOf, RECORDER, runInit, startInit, startRecorder, waitFor } from './helpers';
 
-const { SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH } = constants.signals;
+const { SIGHUP, SIGPWR, SIGUSR1, SIGUSR2, SIGWINCH } = constants.signals;
 const FORWARD_DEBUG = /forwarded/;
 
 describe('tini compatibility', () => {
@@ -19,6 +21,7 @@ describe('tini compatibility', () => {
     [['-s', '-v'], {}],
     [['-v'], { TSINIT_SUBREAPER: '1' }],
     [['-v'], { TINI_SUBREAPER: '' }],
+    [['-v'], { TINI_SUBREAPER: '0' }], // tini: on when set at all
   ])('registers as child subreaper as PID 1 on request (%j %j)', async (flags, env) => {
     const result = await runInit([...flags, '--', 'true'], { env });
     expect(result.stderr).toMatch(/^\[tsinit\] PID 1: registered as child subreaper/);
@@ -57,6 +60,9 @@ describe('tini compatibility', () => {
     [[], { DUMB_INIT_DEBUG: '1' }, true],
     [['-v'], { TSINIT_VERBOSITY: '3' }, false],
     [[], { TSINIT_VERBOSITY: '2', TINI_VERBOSITY: '3' }, false],
+    [[], { TINI_VERBOSITY: '5' }, true], // tini's atoi: more than the maximum is the maximum
+    [[], { TINI_VERBOSITY: 'abc' }, false], // and text is 0, not an error
+    [[], { DUMB_INIT_DEBUG: 'yes' }, false], // dumb-init: only 1 is on
   ])('verbosity from %j and %j logs forwarded signals: %s', async (flags, env, logged) => {
     const { init, received, pid, stop } = await startRecorder([...flags, '--', ...RECORDER], { env });
     process.kill(pid, 'SIGHUP');
@@ -77,8 +83,10 @@ describe('dumb-init compatibility', () => {
       await waitFor('SIGWINCH to reach the command', () => received().includes(SIGWINCH));
       const [command] = childrenOf(pid);
       const [grandchild] = childrenOf(command.pid);
-      process.kill(grandchild.pid, 'SIGUSR1'); // a marker that arrives after any forwarded SIGWINCH
-      await waitFor('the marker to reach the grandchild', () => init.stdout().includes(`grandchild ${SIGUSR1}\n`));
+      // A marker numbered above SIGWINCH: CPython runs pending handlers in signal-number order,
+      // so a forwarded SIGWINCH still pending is recorded before it.
+      process.kill(grandchild.pid, 'SIGPWR');
+      await waitFor('the marker to reach the grandchild', () => init.stdout().includes(`grandchild ${SIGPWR}\n`));
       return init.stdout().includes(`grandchild ${SIGWINCH}\n`) ? 'group' : 'child';
     } finally {
       await stop();
@@ -91,7 +99,7 @@ describe('dumb-init compatibility', () => {
     [['-c'], {}, 'child'],
     [['--single-child'], {}, 'child'],
     [[], { TSINIT_KILL_PROCESS_GROUP: '0' }, 'child'],
-    [[], { TINI_KILL_PROCESS_GROUP: 'no' }, 'child'],
+    [[], { TINI_KILL_PROCESS_GROUP: '0' }, 'group'], // tini: on when set at all
     [[], { DUMB_INIT_SETSID: '0' }, 'child'],
     [['-g'], { TSINIT_KILL_PROCESS_GROUP: 'false' }, 'group'],
   ])('%j %j signals the %s', async (flags, env, target) => {
@@ -117,6 +125,7 @@ describe('dumb-init compatibility', () => {
   it.each([
     [['--setsid'], {}, true],
     [[], { DUMB_INIT_SETSID: '1' }, true],
+    [[], { DUMB_INIT_SETSID: '2' }, true], // dumb-init: anything but 0
     [[], {}, false],
   ])('%j %j puts the command in a session of its own: %s', async (flags, env, own) => {
     const result = await runInit([...flags, '--', 'cat', '/proc/self/stat'], { env });
@@ -125,20 +134,23 @@ describe('dumb-init compatibility', () => {
   });
 });
 
-describe('bad input: one line, exit 2, nothing left running', () => {
+describe('bad input: one line, exit 2, the command never started', () => {
   it.each([
-    [['-e', '300', 'true'], {}, 'bad exit code for -e: 300 (want 0-255)'],
-    [['-e', 'x', 'true'], {}, 'bad exit code for -e: x (want 0-255)'],
-    [['-p', 'SIGNOPE', 'true'], {}, 'bad signal for -p: SIGNOPE'],
-    [['-r', 'TERM', 'true'], {}, 'bad rewrite for -r: TERM (want SIGNAL:SIGNAL, e.g. TERM:QUIT or 15:0)'],
-    [['-r', 'TERM:99', 'true'], {}, 'bad signal for -r: 99'],
-    [['--grace', 'soon', 'true'], {}, 'bad duration for --grace: soon (want e.g. 500ms, 10s, 2m)'],
-    [['--kill-after', 'forever', 'true'], {}, 'bad duration for --kill-after: forever (want e.g. 500ms, 10s, 2m)'],
-    [['--log-format', 'xml', 'true'], {}, 'bad log format: xml (want text or json)'],
-    [['-c', '-g', 'true'], {}, '-c (signal the command alone) and -g (signal its group) contradict each other'],
-    [['true'], { TSINIT_SUBREAPER: 'maybe' }, 'bad TSINIT_SUBREAPER=maybe (want 1, true, yes, on or 0, false, no, off)'],
-    [['true'], { TSINIT_VERBOSITY: 'loud' }, 'bad TSINIT_VERBOSITY=loud (want 0-3)'],
+    [['-e', '300'], {}, 'bad exit code for -e: 300 (want 0-255)'],
+    [['-e', 'x'], {}, 'bad exit code for -e: x (want 0-255)'],
+    [['-p', 'SIGNOPE'], {}, 'bad signal for -p: SIGNOPE'],
+    [['-r', 'TERM'], {}, 'bad rewrite for -r: TERM (want SIGNAL:SIGNAL, e.g. TERM:QUIT or 15:0)'],
+    [['-r', 'TERM:99'], {}, 'bad signal for -r: 99'],
+    [['--grace', 'soon'], {}, 'bad duration for --grace: soon (want e.g. 500ms, 10s, 2m)'],
+    [['--kill-after', 'forever'], {}, 'bad duration for --kill-after: forever (want e.g. 500ms, 10s, 2m)'],
+    [['--grace', '36000m'], {}, 'duration too long for --grace: 36000m (at most 2147483647 ms, about 24 days)'],
+    [['--log-format', 'xml'], {}, 'bad log format: xml (want text or json)'],
+    [['-c', '-g'], {}, '-c (signal the command alone) and -g (signal its group) contradict each other'],
+    [[], { TSINIT_SUBREAPER: 'maybe' }, 'bad TSINIT_SUBREAPER=maybe (want 1, true, yes, on or 0, false, no, off)'],
+    [[], { TSINIT_VERBOSITY: 'loud' }, 'bad TSINIT_VERBOSITY=loud (want 0-3)'],
   ])('%j %j', async (args, env, message) => {
-    expect(await runInit(args, { env })).toEqual({ code: 2, stdout: '', stderr: `[tsinit] ${message}\n` });
+    const marker = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-')), 'started');
+    expect(await runInit([...args, 'touch', marker], { env })).toEqual({ code: 2, stdout: '', stderr: `[tsinit] ${message}\n` });
+    expect(existsSync(marker)).toBe(false);
   });
 });
