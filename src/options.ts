@@ -1,4 +1,4 @@
-import minimist from 'minimist';
+import { parseArgs } from 'node:util';
 import { MAX_TIMER_MS, parseDuration } from './durations';
 import { DEFAULT_VERBOSITY, MAX_VERBOSITY, type LogFormat } from './log';
 import { parseSignal, type RealtimeRange } from './signals';
@@ -64,25 +64,34 @@ TINI_* and dumb-init's DUMB_INIT_SETSID, DUMB_INIT_DEBUG too. Booleans: empty, 1
 on mean on; 0, false, no, off mean off. Flags beat the environment.
 `;
 
-const BOOLEANS = ['v', 's', 'g', 'w', 'l', 'c', 'single-child', 'setsid', 'h', 'help', 'version'];
-const STRINGS = ['e', 'p', 'r', 'rewrite', 'grace', 'kill-after', 'log-format'];
+// The options, read as getopt reads tini's: short ones cluster (`-vvs`) and take their value
+// attached or as the next word (`-pTERM`, `-p TERM`, `-e -1`); long ones take `--name=value` or
+// `--name value`; given twice, a single-value option keeps the last. One-letter names are short only.
+const OPTIONS = {
+  v: { type: 'boolean', short: 'v', multiple: true },
+  s: { type: 'boolean', short: 's' },
+  g: { type: 'boolean', short: 'g' },
+  w: { type: 'boolean', short: 'w' },
+  l: { type: 'boolean', short: 'l' },
+  'single-child': { type: 'boolean', short: 'c' },
+  setsid: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+  e: { type: 'string', short: 'e', multiple: true },
+  p: { type: 'string', short: 'p' },
+  rewrite: { type: 'string', short: 'r', multiple: true },
+  grace: { type: 'string' },
+  'kill-after': { type: 'string' },
+  'log-format': { type: 'string' },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>['values'];
 
 /** Parses `tsinit [OPTIONS] [--] COMMAND [ARG...]` and the environment; options stop at the first non-option. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: RealtimeRange): Options {
   const [optionArgs, command] = splitAtCommand(argv);
-  // `tsinit -- CMD` (the usual ENTRYPOINT) has no option to parse: minimist's first call costs
-  // ~1 ms of a ~2 ms start-up budget, so it runs only when there is something for it.
-  const flags: minimist.ParsedArgs = optionArgs.every((arg) => arg === '--')
-    ? { _: [] }
-    : minimist(optionArgs, {
-        boolean: BOOLEANS,
-        string: STRINGS,
-        alias: { h: 'help', c: 'single-child', r: 'rewrite' },
-        unknown: (arg) => {
-          throw new UsageError(`unknown option ${arg}`);
-        },
-      });
-  const wanted = (name: string) => ([] as string[]).concat(flags[name] ?? []);
+  // `tsinit -- CMD` (the usual ENTRYPOINT) has no option to parse, and start-up is not spent on it.
+  const flags: Flags = optionArgs.length === 0 ? {} : readFlags(optionArgs);
   const signal = (text: string, option: string) => {
     const number = parseSignal(text, realtime);
     if (number === undefined) throw new UsageError(`bad signal for ${option}: ${text}`);
@@ -99,13 +108,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: R
   if (command.length === 0 && !flags.help && !flags.version && !flags.l) {
     throw new UsageError('missing command: tsinit [OPTIONS] -- COMMAND [ARG...]');
   }
-  if (flags.c && flags.g) throw new UsageError('-c (signal the command alone) and -g (signal its group) contradict each other');
+  if (flags['single-child'] && flags.g) throw new UsageError('-c (signal the command alone) and -g (signal its group) contradict each other');
   const logFormat = flags['log-format'] ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`bad log format: ${logFormat} (want text or json)`);
 
   // dumb-init: DUMB_INIT_SETSID=0 is its single-child mode, any other value its default (setsid).
   const dumbInitSetsid = env.DUMB_INIT_SETSID === undefined ? undefined : env.DUMB_INIT_SETSID !== '0';
-  const verboseFlags = countShortFlag(optionArgs, 'v');
+  const verboseFlags = flags.v?.length ?? 0;
   return {
     command,
     help: flags.help === true,
@@ -115,12 +124,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: R
     logFormat,
     subreaper: flags.s === true || (envBoolean(env, 'TSINIT_SUBREAPER') ?? isSet(env, 'TINI_SUBREAPER')),
     singleChild: wantsSingleChild(flags, env, dumbInitSetsid),
-    newSession: flags.setsid === true || (!flags.c && dumbInitSetsid === true),
+    newSession: flags.setsid === true || (!flags['single-child'] && dumbInitSetsid === true),
     warnOnReap: flags.w === true,
-    remapToZero: new Set(wanted('e').map(exitCode)),
+    remapToZero: new Set((flags.e ?? []).map(exitCode)),
     parentDeathSignal: flags.p === undefined ? undefined : signal(flags.p, '-p'),
     rewrites: new Map(
-      wanted('r').map((rule) => {
+      (flags.rewrite ?? []).map((rule) => {
         const [from, to, ...rest] = rule.split(':');
         if (to === undefined || rest.length > 0) throw new UsageError(`bad rewrite for -r: ${rule} (want SIGNAL:SIGNAL, e.g. TERM:QUIT or 15:0)`);
         return [signal(from, '-r'), to === '0' ? 0 : signal(to, '-r')];
@@ -132,21 +141,50 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: R
 }
 
 // Options end at `--` or at the first word that is neither an option nor an option's value.
-// Split before minimist sees them: it would take a `true` or `false` after a flag as its value.
+// An option's value in the next word is joined to it (`-e -1` -> `-e-1`, `--grace 5s` ->
+// `--grace=5s`), so that a value starting with `-` is a value, as for getopt.
 function splitAtCommand(argv: string[]): [string[], string[]] {
+  const options: string[] = [];
   let index = 0;
   while (index < argv.length && argv[index].startsWith('-') && argv[index] !== '-') {
     const arg = argv[index++];
     if (arg === '--') break;
-    const name = arg.startsWith('--') ? arg.slice(2) : arg.slice(-1);
-    if (STRINGS.includes(name)) index++; // `-e 3`, `--grace 5s`: the next word is the value
+    const takesNext = arg.startsWith('--') ? !arg.includes('=') && OPTIONS[arg.slice(2) as keyof typeof OPTIONS]?.type === 'string' : shortTakesNext(arg);
+    if (takesNext && index < argv.length) options.push(arg.startsWith('--') ? `${arg}=${argv[index++]}` : `${arg}${argv[index++]}`);
+    else options.push(arg);
   }
-  return [argv.slice(0, index), argv.slice(index)];
+  return [options, argv.slice(index)];
+}
+
+// In a cluster, the first letter that takes a value takes the rest, or the next word if none is left.
+function shortTakesNext(cluster: string): boolean {
+  for (let i = 1; i < cluster.length; i++) {
+    const option = Object.values(OPTIONS).find((candidate) => 'short' in candidate && candidate.short === cluster[i]);
+    if (option?.type === 'string') return i === cluster.length - 1;
+  }
+  return false;
+}
+
+// Node's own parser (util.parseArgs), its errors turned into one-line usage errors.
+function readFlags(optionArgs: string[]): Flags {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: optionArgs, options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
+  } catch (error) {
+    const option = /'(-[^', ]+)/.exec((error as Error).message)?.[1] ?? '';
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${option}`);
+    if (/does not take an argument/.test((error as Error).message)) throw new UsageError(`option ${option} takes no value`);
+    throw new UsageError(`option ${option} needs a value`);
+  }
+  const longFormOfShort = parsed.tokens.find((token) => token.kind === 'option' && token.rawName.startsWith('--') && token.name.length === 1);
+  if (longFormOfShort?.kind === 'option') throw new UsageError(`unknown option ${longFormOfShort.rawName}`);
+  return parsed.values;
 }
 
 // -c or -g, else TSINIT_/TINI_KILL_PROCESS_GROUP, else dumb-init's DUMB_INIT_SETSID=0 (its single-child switch).
-function wantsSingleChild(flags: minimist.ParsedArgs, env: NodeJS.ProcessEnv, dumbInitSetsid: boolean | undefined): boolean {
-  if (flags.c || flags.g) return flags.c === true;
+function wantsSingleChild(flags: Flags, env: NodeJS.ProcessEnv, dumbInitSetsid: boolean | undefined): boolean {
+  if (flags['single-child'] || flags.g) return flags['single-child'] === true;
   const group = envBoolean(env, 'TSINIT_KILL_PROCESS_GROUP') ?? (isSet(env, 'TINI_KILL_PROCESS_GROUP') || undefined);
   return group !== undefined ? !group : dumbInitSetsid === false;
 }
@@ -179,11 +217,4 @@ function envVerbosity(env: NodeJS.ProcessEnv): number {
   // tini reads its number with atoi: `abc` is 0, more than our maximum is our maximum.
   if (env.TINI_VERBOSITY !== undefined) return Math.max(0, Math.min(Number.parseInt(env.TINI_VERBOSITY, 10) || 0, MAX_VERBOSITY));
   return env.DUMB_INIT_DEBUG === '1' ? MAX_VERBOSITY : DEFAULT_VERBOSITY; // dumb-init: only `1` is on
-}
-
-// minimist turns a repeated boolean into one `true`; -vv and -v -v must count twice.
-function countShortFlag(optionArgs: string[], letter: string): number {
-  return optionArgs
-    .filter((arg) => /^-[a-zA-Z]+$/.test(arg))
-    .reduce((count, arg) => count + arg.split(letter).length - 1, 0);
 }

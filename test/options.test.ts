@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { parseOptions, UsageError } from '../src/options';
+
+const REALTIME: [number, number] = [34, 64];
+const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseOptions(argv, env, REALTIME);
+
+describe('options, read in-process as getopt reads tini's', () => {
+  it.each([
+    [['-pSIGTERM', 'true'], { parentDeathSignal: 15 }],
+    [['-p', 'TERM', '-p', 'INT', 'true'], { parentDeathSignal: 2 }], // the last one wins
+    [['--grace', '1s', '--grace=2s', 'true'], { graceMs: 2000 }],
+    [['-e3', 'true'], { remapToZero: new Set([3]) }],
+    [['-rTERM:QUIT', 'true'], { rewrites: new Map([[15, 3]]) }],
+    [['-vvs', 'true'], { verbosity: 3, subreaper: true }],
+    [['-ve', '3', 'true'], { verbosity: 2, remapToZero: new Set([3]) }],
+  ])('%j', (argv, expected) => {
+    expect(parse(argv)).toMatchObject(expected);
+  });
+
+  it.each([
+    [['-e', '-1', 'true'], 'bad exit code for -e: -1 (want 0-255)'],
+    [['-ev', 'true'], 'bad exit code for -e: v (want 0-255)'], // -e takes the rest of its cluster
+    [['--no-grace', 'true'], 'unknown option --no-grace'],
+    [['--__proto__', 'x', 'true'], 'unknown option --__proto__'],
+    [['--constructor', 'true'], 'unknown option --constructor'],
+    [['--v', 'true'], 'unknown option --v'],
+    [['--setsid=yes', 'true'], 'option --setsid takes no value'],
+    [['--grace'], 'option --grace needs a value'],
+    [['--kill-after', '2147484', 'true'], 'duration too long for --kill-after: 2147484 (at most 2147483647 ms, about 24 days)'],
+    [['--grace', '36000m', 'true'], 'duration too long for --grace: 36000m (at most 2147483647 ms, about 24 days)'],
+  ])('%j is a usage error', (argv, message) => {
+    expect(() => parse(argv)).toThrow(new UsageError(message));
+  });
+
+  it("reads tini's and dumb-init's variables as they do, tsinit's strictly", () => {
+    expect(parse(['true'], { TINI_SUBREAPER: '0' }).subreaper).toBe(true);
+    expect(parse(['true'], { TINI_KILL_PROCESS_GROUP: 'no', DUMB_INIT_SETSID: '0' }).singleChild).toBe(false);
+    expect(parse(['true'], { TINI_VERBOSITY: '5' }).verbosity).toBe(3);
+    expect(parse(['true'], { TINI_VERBOSITY: 'abc' }).verbosity).toBe(0);
+    expect(parse(['true'], { DUMB_INIT_SETSID: '2' }).newSession).toBe(true);
+    expect(parse(['true'], { DUMB_INIT_DEBUG: 'true' }).verbosity).toBe(1);
+    expect(() => parse(['true'], { TSINIT_SUBREAPER: '2' })).toThrow(new UsageError('bad TSINIT_SUBREAPER=2 (want 1, true, yes, on or 0, false, no, off)'));
+  });
+});
