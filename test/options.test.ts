@@ -4,7 +4,7 @@ import { parseOptions, UsageError } from '../src/options';
 const REALTIME: [number, number] = [34, 64];
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseOptions(argv, env, REALTIME);
 
-describe('options, read in-process as getopt reads tini's', () => {
+describe("options, read in-process as getopt reads tini's", () => {
   it.each([
     [['-pSIGTERM', 'true'], { parentDeathSignal: 15 }],
     [['-p', 'TERM', '-p', 'INT', 'true'], { parentDeathSignal: 2 }], // the last one wins
