@@ -1,4 +1,4 @@
-import { inspectorGuard } from './keep-inspector-off'; // must stay the first import
+import { closeInspectorOpenedAtBoot, inspectorGuard } from './keep-inspector-off'; // must stay the first import
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runLifecycle } from './lifecycle';
@@ -40,11 +40,13 @@ async function main(argv: string[]): Promise<number> {
   const realtime = realtimeRange(libc);
   if (handOver) process.env.NODE_OPTIONS = handOver.nodeOptions; // the command's again
   const options = parseOptions(argv, process.env, realtime);
+  const log = createLog(options.verbosity, options.logFormat);
+  closeInspectorOpenedAtBoot(log);
   if (options.help) return writeAll(1, HELP), 0;
   if (options.version) return writeAll(1, `tsinit version ${version}\n`), 0;
   if (options.license) return writeAll(1, readFileSync(path.join(__dirname, '..', 'LICENSE'), 'utf8')), 0;
   if (!handOver) await restartWithoutNodeOptions(native, intake);
-  const code = await runLifecycle({ ...options, realtime }, native, createLog(options.verbosity, options.logFormat), intake);
+  const code = await runLifecycle({ ...options, realtime }, native, log, intake);
   return native.exit(code);
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -99,5 +99,51 @@ describe('a stop signal sent while tsinit starts is acted on, not lost', () => {
     await waitFor('the preload to stall', () => existsSync(marker));
     process.kill(pid, 'SIGTERM');
     expect((await init.closed).code).toBe(143);
+  });
+});
+
+// Whether `pid` has a socket open besides its stdio: the inspector's listening port.
+function hasSocket(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => Number(fd) > 2 && readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:'));
+  } catch {
+    return false; // gone
+  }
+}
+
+describe("a SIGUSR1 sent while tsinit starts never leaves Node's inspector open", () => {
+  // Node keeps SIGUSR1 blocked from its start until its inspector handler takes it; a helper
+  // thread then has the port opened, and tsinit closes it (it looks until 1 s after start-up).
+  // CMD ignores SIGUSR1 once its trap is set; before that it dies of it (forwarded: exit 138).
+  async function usr1After(delayMs: number) {
+    const init = startInit(['--', 'sh', '-c', "trap '' USR1; while :; do sleep 0.05; done"]);
+    const pid = await waitFor('tsinit to exist', () => childrenOf(init.child.pid!)[0]?.pid);
+    await waitFor("Node's signal set-up", () => nodeHandlesSignals(pid));
+    await sleep(delayMs);
+    process.kill(pid, 'SIGUSR1');
+    const sent = performance.now();
+    let code: number | null | undefined;
+    void init.closed.then((closed) => (code = closed.code));
+    await waitFor('the inspector closed, or never opened, or the signal forwarded', () => {
+      if (code !== undefined) return true;
+      if (init.stderr().includes('Debugger listening')) return init.stderr().includes('opened its inspector') && !hasSocket(pid);
+      return performance.now() - sent > 1_500 && !hasSocket(pid);
+    });
+    const exited = code; // CMD died of the signal, before its trap
+    if (exited === undefined) process.kill(pid, 'SIGKILL');
+    await init.closed;
+    return { code: exited, stderr: init.stderr() };
+  }
+
+  it('closes the inspector it opened during boot, or forwards the signal', async () => {
+    const span = 1.5 * (await startUpMs(nodeHandlesSignals));
+    const runs = 12;
+    for (let run = 0; run < runs; run += 2) {
+      const results = await Promise.all([run, run + 1].map((index) => usr1After((span * index) / (runs - 1))));
+      for (const { code, stderr } of results) {
+        if (code !== undefined) expect(code, stderr).toBe(138);
+        if (stderr.includes('Debugger listening')) expect(stderr).toMatch(/\[tsinit\] a SIGUSR1 during Node's start-up opened its inspector \(ws:.*\); closed\n/);
+      }
+    }
   });
 });
