@@ -38,6 +38,7 @@ static napi_value make_int(napi_env env, int value) {
 }
 
 
+static char *get_c_string(napi_env env, napi_value value);
 static char **get_string_array(napi_env env, napi_value array);
 static void free_string_array(char **strings);
 static void plain_stdio(void);
@@ -170,19 +171,22 @@ static napi_value Exit(napi_env env, napi_callback_info info) {
 // Throws on failure.
 static napi_value Execve(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  char **args;
-  size_t length;
-  char file[4096];
+  char *file, **args;
   if (!get_args(env, info, 2, argv)) return NULL;
-  CHECK(napi_get_value_string_utf8(env, argv[0], file, sizeof file, &length));
-  if ((args = get_string_array(env, argv[1])) == NULL || args[0] == NULL) {
-    napi_throw_type_error(env, NULL, "execve needs a file and a non-empty argv of strings");
+  file = get_c_string(env, argv[0]);
+  args = get_string_array(env, argv[1]);
+  if (file == NULL || args == NULL || args[0] == NULL) {
+    free(file);
+    free_string_array(args);
+    napi_throw_type_error(env, NULL, "execve needs a file and a non-empty argv of strings or Buffers");
     return NULL;
   }
   plain_stdio();
   execve(file, args, environ);
+  int err = errno;
+  free(file);
   free_string_array(args);
-  return throw_errno(env, "execve", errno);
+  return throw_errno(env, "execve", err);
 }
 
 // kill(2): true when delivered, false when nobody is there (ESRCH).
@@ -429,19 +433,48 @@ static napi_value UnwatchSignals(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// One element of an argv-like array as a malloc'ed C string: a string (UTF-8) or a Buffer
+// (its bytes exactly, as the command line gave them). NULL for anything else or an inner NUL.
+static char *get_c_string(napi_env env, napi_value value) {
+  napi_valuetype type;
+  bool is_buffer = false;
+  char *bytes, *copy;
+  size_t length;
+  if (napi_typeof(env, value, &type) != napi_ok) return NULL;
+  if (type == napi_string) {
+    if (napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok || (copy = malloc(length + 1)) == NULL)
+      return NULL;
+    if (napi_get_value_string_utf8(env, value, copy, length + 1, &length) != napi_ok || strlen(copy) != length) {
+      free(copy);
+      return NULL;
+    }
+    return copy;
+  }
+  if (napi_is_buffer(env, value, &is_buffer) != napi_ok || !is_buffer ||
+      napi_get_buffer_info(env, value, (void **)&bytes, &length) != napi_ok || memchr(bytes, 0, length) != NULL ||
+      (copy = malloc(length + 1)) == NULL)
+    return NULL;
+  memcpy(copy, bytes, length);
+  copy[length] = '\0';
+  return copy;
+}
+
+// A JS array of strings or Buffers as a NULL-terminated char **, or NULL (all freed) when it
+// is no array or an element is neither.
 static char **get_string_array(napi_env env, napi_value array) {
   uint32_t count;
+  bool is_array = false;
   char **strings;
-  if (napi_get_array_length(env, array, &count) != napi_ok) return NULL;
-  strings = calloc(count + 1, sizeof *strings);
-  for (uint32_t i = 0; strings != NULL && i < count; i++) {
+  if (napi_is_array(env, array, &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, array, &count) != napi_ok || count >= UINT32_MAX / sizeof *strings)
+    return NULL;
+  if ((strings = calloc((size_t)count + 1, sizeof *strings)) == NULL) return NULL;
+  for (uint32_t i = 0; i < count; i++) {
     napi_value element;
-    size_t length;
-    if (napi_get_element(env, array, i, &element) != napi_ok ||
-        napi_get_value_string_utf8(env, element, NULL, 0, &length) != napi_ok ||
-        (strings[i] = malloc(length + 1)) == NULL ||
-        napi_get_value_string_utf8(env, element, strings[i], length + 1, &length) != napi_ok)
+    if (napi_get_element(env, array, i, &element) != napi_ok || (strings[i] = get_c_string(env, element)) == NULL) {
+      free_string_array(strings);
       return NULL;
+    }
   }
   return strings;
 }
@@ -550,7 +583,7 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   if (req.paths == NULL || req.argv == NULL || req.argv[0] == NULL) {
     free_string_array(req.paths);
     free_string_array(req.argv);
-    napi_throw_type_error(env, NULL, "spawn needs paths and a non-empty argv of strings");
+    napi_throw_type_error(env, NULL, "spawn needs paths and a non-empty argv of strings or Buffers");
     return NULL;
   }
   for (req.argc = 0; req.argv[req.argc] != NULL; req.argc++) {

@@ -2,6 +2,7 @@ import { closeInspectorOpenedAtBoot, inspectorGuard } from './keep-inspector-off
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runLifecycle } from './lifecycle';
+import { readCommandLine, startEnvironmentValue } from './command-bytes';
 import { createLog, DEFAULT_VERBOSITY, writeAll } from './log';
 import { detectLibc, loadNative } from './native';
 import { restartWithoutNodeOptions, takeHandOver } from './node-options';
@@ -16,6 +17,7 @@ const START_FAILURE_EXIT_CODE = 1;
 // The first thing the bundle does: watch every signal, before options, the restart or the
 // spawn, so that none sent meanwhile is lost. Failures wait for main() to report them.
 function watchFirst() {
+  const commandLine = readCommandLine();
   process.title = 'tsinit'; // so `ps` and `pkill node` in the app never take the init for node
   const libc = detectLibc();
   const native = loadNative(libc);
@@ -24,7 +26,7 @@ function watchFirst() {
   const handOver = takeHandOver();
   const intake = new SignalIntake(native, signals, [...(handOver?.signals ?? []), ...lostAtBoot]);
   process.removeListener('SIGUSR1', inspectorGuard);
-  return { libc, native, handOver, intake };
+  return { libc, native, handOver, intake, commandLine };
 }
 
 let started: ReturnType<typeof watchFirst> | Error;
@@ -36,7 +38,7 @@ try {
 
 async function main(argv: string[]): Promise<number> {
   if (started instanceof Error) throw started;
-  const { libc, native, handOver, intake } = started;
+  const { libc, native, handOver, intake, commandLine } = started;
   const realtime = realtimeRange(libc);
   if (handOver) process.env.NODE_OPTIONS = handOver.nodeOptions; // the command's again
   const options = parseOptions(argv, process.env, realtime);
@@ -45,8 +47,10 @@ async function main(argv: string[]): Promise<number> {
   if (options.help) return writeAll(1, HELP), 0;
   if (options.version) return writeAll(1, `tsinit version ${version}\n`), 0;
   if (options.license) return writeAll(1, readFileSync(path.join(__dirname, '..', 'LICENSE'), 'utf8')), 0;
-  if (!handOver) await restartWithoutNodeOptions(native, intake);
-  const code = await runLifecycle({ ...options, realtime }, native, log, intake);
+  if (!handOver) await restartWithoutNodeOptions(native, intake, commandLine);
+  // CMD's words as given, not as Node decoded them: the last ones of the command line.
+  const bytes = { commandBytes: commandLine.slice(commandLine.length - options.command.length), searchPath: startEnvironmentValue('PATH') };
+  const code = await runLifecycle({ ...options, ...bytes, realtime }, native, log, intake);
   return native.exit(code);
 }
 

@@ -80,5 +80,7 @@ export function run(options: RunOptions): Init {
   if (running) throw new Error('run: an init is already running in this process; await its `exited` first');
   const realtime = realtimeRange(detectLibc());
   const normalised = normaliseRunOptions(options, realtime);
-  return new Init({ ...normalised.lifecycle, realtime }, normalised.verbosity, normalised.logFormat);
+  const { lifecycle } = normalised;
+  const bytes = { commandBytes: lifecycle.command.map((arg) => Buffer.from(arg)), searchPath: process.env.PATH === undefined ? undefined : Buffer.from(process.env.PATH) };
+  return new Init({ ...lifecycle, ...bytes, realtime }, normalised.verbosity, normalised.logFormat);
 }

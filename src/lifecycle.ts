@@ -8,9 +8,14 @@ import type { SignalIntake } from './signal-intake';
 import { signalName, SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTTIN, SIGTTOU, type RealtimeRange } from './signals';
 import { TreeShutdown } from './tree-shutdown';
 
-/** What the lifecycle takes from the command line, plus the libc's real-time range. */
+/**
+ * What the lifecycle takes from the command line, plus the libc's real-time range, and CMD and
+ * the PATH it is searched in as bytes (`command` is for logs).
+ */
 export type LifecycleOptions = Omit<Options, 'help' | 'version' | 'license' | 'verbosity' | 'logFormat'> & {
   realtime: RealtimeRange;
+  commandBytes: Buffer[];
+  searchPath: Buffer | undefined;
 };
 
 /**
@@ -78,7 +83,8 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       // 3. CMD. In a session of its own under a terminal, it can take the terminal only once we
       //    let it go; as session leader in the foreground we then get SIGHUP and SIGCONT (as dumb-init).
       if (options.newSession && foreground) releaseTerminal();
-      const spawned = native.spawn(commandCandidates(file), options.command, { newSession: options.newSession, foreground });
+      const candidates = commandCandidates(options.commandBytes[0], options.searchPath);
+      const spawned = native.spawn(candidates, options.commandBytes, { newSession: options.newSession, foreground });
       if ('errno' in spawned) {
         const errno = errnoName(spawned.errno);
         const code = execFailureCode(errno);

@@ -31,7 +31,7 @@ export interface Native {
   memfdCreate(name: string): number;
   isTerminal(fd: number): boolean;
   exit(code: number): never;
-  execve(file: string, argv: string[]): never;
+  execve(file: string | Buffer, argv: (string | Buffer)[]): never;
   kill(pid: number, signal: number): boolean;
   /** Reaps every exited child; reports them all, or only `onlyPid` when given. */
   reapAll(onlyPid?: number): Reaped[];
@@ -42,7 +42,7 @@ export interface Native {
   /** Watches `signals` through libuv; returns the arrivals counted since holdSignals. */
   watchSignals(signals: number[], onSignal: (signal: number) => void): number[];
   unwatchSignals(): void;
-  spawn(paths: string[], argv: string[], options: SpawnOptions): { pid: number } | { errno: number };
+  spawn(paths: Buffer[], argv: Buffer[], options: SpawnOptions): { pid: number } | { errno: number };
 }
 
 /** ENOENT for 2: errno numbers from the addon, named for messages. */

@@ -19,7 +19,7 @@ export interface HandOver {
  * the value and every signal held so far go along in a memfd. Returns only when NODE_OPTIONS
  * was unset or empty.
  */
-export async function restartWithoutNodeOptions(native: Native, intake: SignalIntake): Promise<void> {
+export async function restartWithoutNodeOptions(native: Native, intake: SignalIntake, commandLine: Buffer[]): Promise<void> {
   const value = process.env.NODE_OPTIONS;
   if (!value) return;
   native.holdSignals(intake.signals); // from here on, arrivals are counted in the addon
@@ -28,7 +28,7 @@ export async function restartWithoutNodeOptions(native: Native, intake: SignalIn
   const handOver: HandOver = { nodeOptions: value, signals: [...intake.takeHeld(), ...native.takeHeldSignals()] };
   writeSync(fd, JSON.stringify(handOver));
   delete process.env.NODE_OPTIONS;
-  native.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)]);
+  native.execve('/proc/self/exe', commandLine); // the same node, the same words, byte for byte
 }
 
 /** In the restarted init: the hand-over, read and closed (CMD must not inherit it); else undefined. */

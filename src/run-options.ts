@@ -40,7 +40,7 @@ export function normaliseRunOptions(options: RunOptions, realtime: RealtimeRange
     throw new TypeError('run: command must be a non-empty array of strings');
   }
   if (command.some((arg) => arg.includes('\0'))) throw new TypeError('run: command must not contain NUL bytes');
-  const lifecycle: Omit<LifecycleOptions, 'realtime'> = {
+  const lifecycle: Omit<LifecycleOptions, 'realtime' | 'commandBytes' | 'searchPath'> = {
     command: [...command],
     singleChild: flag(options, 'singleChild'),
     newSession: flag(options, 'newSession'),

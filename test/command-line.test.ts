@@ -1,6 +1,17 @@
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { version } from '../package.json';
-import { runInit } from './helpers';
+import { AS_PID_1, CLI, runInit, startCommand } from './helpers';
+
+// `script` run by sh as PID 1, where it execs tsinit: sh can write bytes Node's spawn cannot.
+async function inShell(script: string, env: Record<string, string> = {}) {
+  const started = startCommand([...AS_PID_1.slice(0, 4), 'sh', '-c', script], { env: { TSINIT: `${process.execPath} ${CLI}`, ...env } });
+  await started.closed;
+  return started.stdout();
+}
+const SHOW_ARGUMENT = `python3 -c 'import os, sys; print(os.fsencode(sys.argv[1]))'`;
 
 describe('command line', () => {
   it('stops parsing options at the first non-option, without --', async () => {
@@ -34,5 +45,25 @@ describe('command line', () => {
   it('logs the lifecycle at -v', async () => {
     const result = await runInit(['-v', '--', 'sh', '-c', 'exit 4']);
     expect(result.stderr).toMatch(/^\[tsinit\] spawned sh -c exit 4 as pid \d+\n\[tsinit\] sh \(pid \d+\) exited with code 4\n\[tsinit\] exiting with code 4\n$/);
+  });
+
+  it('passes arguments that are not UTF-8 byte for byte, as tini does', async () => {
+    expect(await inShell(`exec $TSINIT -- ${SHOW_ARGUMENT} "$(printf '\\377\\376A')"`)).toBe("b'\\xff\\xfeA'\n");
+  });
+
+  it('and across its restart without NODE_OPTIONS', async () => {
+    const output = await inShell(`exec $TSINIT -- ${SHOW_ARGUMENT} "$(printf '\\377\\376A')"`, { NODE_OPTIONS: '--max-old-space-size=100' });
+    expect(output).toBe("b'\\xff\\xfeA'\n");
+  });
+
+  it('finds a command whose name and PATH entry are not UTF-8', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'tsinit-'));
+    const dir = Buffer.concat([Buffer.from(`${root}/bin`), Buffer.from([0xff])]);
+    const file = Buffer.concat([dir, Buffer.from('/cmd'), Buffer.from([0xfe])]);
+    mkdirSync(dir);
+    writeFileSync(file, '#!/bin/sh\necho found\n');
+    chmodSync(file, 0o755);
+    const output = await inShell(`PATH="$(printf '${root}/bin\\377'):$PATH" exec $TSINIT -- "$(printf 'cmd\\376')"`);
+    expect(output).toBe('found\n');
   });
 });
