@@ -26,4 +26,10 @@ describe('NODE_OPTIONS, meant for the command, not for the Node that runs tsinit
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(`${port}\n`);
   });
+
+  it('runs when NODE_OPTIONS makes .js files ES modules (the package says commonjs)', async () => {
+    const options = '--experimental-default-type=module';
+    const result = await runInit(['--', 'sh', '-c', 'printenv NODE_OPTIONS'], { env: { NODE_OPTIONS: options } });
+    expect(result).toEqual({ code: 0, stdout: `${options}\n`, stderr: '' });
+  });
 });
