@@ -18,10 +18,22 @@
 
 extern char **environ;
 
+// Every failure leaves an exception pending: JS never gets a silent `undefined`.
 #define CHECK(call)                                                            \
   do {                                                                         \
-    if ((call) != napi_ok) return NULL;                                        \
+    if ((call) != napi_ok) return fail(env);                                   \
   } while (0)
+
+// After a failed Node-API call: throws its message unless an exception is already pending.
+static napi_value fail(napi_env env) {
+  const napi_extended_error_info *info = NULL;
+  char message[128] = "Node-API call failed";
+  bool pending = false;
+  if (napi_get_last_error_info(env, &info) == napi_ok && info != NULL && info->error_message != NULL)
+    snprintf(message, sizeof message, "%s", info->error_message);
+  if (napi_is_exception_pending(env, &pending) == napi_ok && !pending) napi_throw_error(env, NULL, message);
+  return NULL;
+}
 
 // Throws an Error whose `code` is the errno name ("EPERM"), as Node does.
 static napi_value throw_errno(napi_env env, const char *syscall, int err) {
@@ -45,7 +57,7 @@ static void plain_stdio(void);
 
 static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
   size_t argc = want;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return fail(env), 0;
   if (argc < want) {
     napi_throw_type_error(env, NULL, "too few arguments");
     return 0;
@@ -53,12 +65,55 @@ static int get_args(napi_env env, napi_callback_info info, size_t want, napi_val
   return 1;
 }
 
+// A JS number that is an integer from min to max, or false with a TypeError naming `what`
+// (NaN, 1.5, "3" or 2**40 would otherwise become some other int32: kill(NaN) is kill(0)).
+static bool get_int(napi_env env, napi_value value, const char *what, double min, double max, int32_t *out) {
+  napi_valuetype type;
+  double number = 0;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number ||
+      napi_get_value_double(env, value, &number) != napi_ok || !(number >= min && number <= max) ||
+      number != (double)(int32_t)number) {
+    char message[128];
+    snprintf(message, sizeof message, "%s must be an integer from %.0f to %.0f", what, min, max);
+    napi_throw_type_error(env, NULL, message);
+    return false;
+  }
+  *out = (int32_t)number;
+  return true;
+}
+
+// A JS boolean, or false with a TypeError naming `what`.
+static bool get_bool(napi_env env, napi_value value, const char *what, bool *out) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_boolean || napi_get_value_bool(env, value, out) != napi_ok) {
+    char message[128];
+    snprintf(message, sizeof message, "%s must be a boolean", what);
+    napi_throw_type_error(env, NULL, message);
+    return false;
+  }
+  return true;
+}
+
+// The length of an array of signals: an array, shorter than NSIG; else false with a TypeError.
+static bool get_signal_count(napi_env env, napi_value array, uint32_t *count) {
+  bool is_array = false;
+  if (napi_is_array(env, array, &is_array) != napi_ok || !is_array || napi_get_array_length(env, array, count) != napi_ok ||
+      *count >= NSIG) {
+    napi_throw_type_error(env, NULL, "signals must be an array of at most 64 signal numbers");
+    return false;
+  }
+  return true;
+}
+
+#define INT_MIN_D -2147483648.0
+#define INT_MAX_D 2147483647.0
+
 // prctl(PR_SET_CHILD_SUBREAPER): orphans below us come to us, not to PID 1.
 static napi_value SetChildSubreaper(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   bool on;
   if (!get_args(env, info, 1, argv)) return NULL;
-  CHECK(napi_get_value_bool(env, argv[0], &on));
+  if (!get_bool(env, argv[0], "on", &on)) return NULL;
   if (prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0) != 0) return throw_errno(env, "prctl", errno);
   return NULL;
 }
@@ -68,7 +123,7 @@ static napi_value SetParentDeathSignal(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t sig;
   if (!get_args(env, info, 1, argv)) return NULL;
-  CHECK(napi_get_value_int32(env, argv[0], &sig));
+  if (!get_int(env, argv[0], "signal", 0, NSIG - 1, &sig)) return NULL;
   if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0) return throw_errno(env, "prctl", errno);
   return NULL;
 }
@@ -81,7 +136,7 @@ static napi_value SetForegroundGroup(napi_env env, napi_callback_info info) {
   sigset_t ttou, old;
   int err = 0;
   if (!get_args(env, info, 1, argv)) return NULL;
-  CHECK(napi_get_value_int32(env, argv[0], &pgid));
+  if (!get_int(env, argv[0], "pgid", 0, INT_MAX_D, &pgid)) return NULL;
   sigemptyset(&ttou);
   sigaddset(&ttou, SIGTTOU);
   sigprocmask(SIG_BLOCK, &ttou, &old);
@@ -112,7 +167,7 @@ static napi_value SignalDisposition(napi_env env, napi_callback_info info) {
   int32_t sig;
   struct sigaction old;
   if (!get_args(env, info, 1, argv)) return NULL;
-  CHECK(napi_get_value_int32(env, argv[0], &sig));
+  if (!get_int(env, argv[0], "signal", 1, NSIG - 1, &sig)) return NULL;
   if (sigaction(sig, NULL, &old) != 0) return throw_errno(env, "sigaction", errno);
   return make_disposition(env, &old);
 }
@@ -126,8 +181,7 @@ static napi_value SetSignalIgnored(napi_env env, napi_callback_info info) {
   bool ignored;
   struct sigaction action;
   if (!get_args(env, info, 2, argv)) return NULL;
-  CHECK(napi_get_value_int32(env, argv[0], &sig));
-  CHECK(napi_get_value_bool(env, argv[1], &ignored));
+  if (!get_int(env, argv[0], "signal", 1, NSIG - 1, &sig) || !get_bool(env, argv[1], "ignored", &ignored)) return NULL;
   memset(&action, 0, sizeof action);
   action.sa_handler = ignored ? SIG_IGN : SIG_DFL;
   if (sigaction(sig, &action, NULL) != 0) return throw_errno(env, "sigaction", errno);
@@ -140,7 +194,12 @@ static napi_value MemfdCreate(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   char name[64];
   size_t length;
+  napi_valuetype type;
   if (!get_args(env, info, 1, argv)) return NULL;
+  if (napi_typeof(env, argv[0], &type) != napi_ok || type != napi_string) {
+    napi_throw_type_error(env, NULL, "name must be a string");
+    return NULL;
+  }
   CHECK(napi_get_value_string_utf8(env, argv[0], name, sizeof name, &length));
   int fd = (int)syscall(SYS_memfd_create, name, 0);
   if (fd < 0) return throw_errno(env, "memfd_create", errno);
@@ -152,7 +211,7 @@ static napi_value IsTerminal(napi_env env, napi_callback_info info) {
   napi_value argv[1], result;
   int32_t fd;
   if (!get_args(env, info, 1, argv)) return NULL;
-  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  if (!get_int(env, argv[0], "fd", 0, INT_MAX_D, &fd)) return NULL;
   CHECK(napi_get_boolean(env, isatty(fd) == 1, &result));
   return result;
 }
@@ -163,7 +222,7 @@ static napi_value Exit(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t code;
   if (!get_args(env, info, 1, argv)) return NULL;
-  CHECK(napi_get_value_int32(env, argv[0], &code));
+  if (!get_int(env, argv[0], "code", 0, 255, &code)) return NULL;
   _exit(code);
 }
 
@@ -194,8 +253,8 @@ static napi_value Kill(napi_env env, napi_callback_info info) {
   napi_value argv[2], result;
   int32_t pid, sig;
   if (!get_args(env, info, 2, argv)) return NULL;
-  CHECK(napi_get_value_int32(env, argv[0], &pid));
-  CHECK(napi_get_value_int32(env, argv[1], &sig));
+  if (!get_int(env, argv[0], "pid", INT_MIN_D + 1, INT_MAX_D, &pid) || !get_int(env, argv[1], "signal", 0, NSIG - 1, &sig))
+    return NULL;
   if (kill(pid, sig) == 0) {
     CHECK(napi_get_boolean(env, true, &result));
   } else if (errno == ESRCH) {
@@ -239,33 +298,56 @@ static pid_t peek_exited_child(char *name, size_t size) {
   return info.si_pid;
 }
 
+// Children reaped but not yet handed to JS: filled by each reapAll, emptied once its list is
+// made, kept when making it failed, so that the next call reports them: no status is lost.
+static struct reaped_child {
+  pid_t pid;
+  int status;
+  char name[32]; // /proc/<pid>/comm: at most 15 bytes and a newline
+} *reaped;
+static size_t reaped_count, reaped_capacity;
+
 // waitpid(-1, WNOHANG) until nothing is left: one SIGCHLD may stand for many exits.
 // reapAll() returns every child reaped, with its comm read while it was a zombie;
 // reapAll(pid) returns only that one, if it was among them: an orphan storm costs no objects.
 static napi_value ReapAll(napi_env env, napi_callback_info info) {
   napi_value argv[1], list;
-  napi_valuetype type;
+  napi_valuetype type = napi_undefined;
   size_t argc = 1;
   int32_t only = 0;
   uint32_t count = 0;
-  char name[32];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc >= 1 && napi_typeof(env, argv[0], &type) == napi_ok && type == napi_number)
-    CHECK(napi_get_value_int32(env, argv[0], &only));
-  CHECK(napi_create_array(env, &list));
+  if (argc >= 1) CHECK(napi_typeof(env, argv[0], &type));
+  if (type != napi_undefined && !get_int(env, argv[0], "pid", 1, INT_MAX_D, &only)) return NULL;
   for (;;) {
-    int status;
-    pid_t pid = -1;
-    if (only == 0 && (pid = peek_exited_child(name, sizeof name)) <= 0) {
+    struct reaped_child *next;
+    pid_t pid;
+    if (reaped_count == reaped_capacity) { // room first: a reaped status must have a place
+      size_t capacity = reaped_capacity ? 2 * reaped_capacity : 64;
+      if ((next = realloc(reaped, capacity * sizeof *reaped)) == NULL) break; // the rest waits for the next call
+      reaped = next;
+      reaped_capacity = capacity;
+    }
+    next = &reaped[reaped_count];
+    if (only == 0 && (pid = peek_exited_child(next->name, sizeof next->name)) <= 0) {
       if (pid == 0) break;
       return throw_errno(env, "waitid", errno);
     }
-    pid = waitpid(pid, &status, WNOHANG);
+    pid = waitpid(only == 0 ? pid : -1, &next->status, WNOHANG);
     if (pid == 0 || (pid < 0 && errno == ECHILD)) break;
     if (pid < 0) return throw_errno(env, "waitpid", errno);
-    if (only == 0 || pid == only)
-      CHECK(napi_set_element(env, list, count++, reaped_entry(env, pid, status, only == 0 ? name : NULL)));
+    next->pid = pid;
+    if (only != 0 && pid != only) continue; // an orphan nobody reports: its slot is reused
+    reaped_count++;
   }
+  CHECK(napi_create_array(env, &list));
+  for (size_t i = 0; i < reaped_count; i++) {
+    if (only != 0 && reaped[i].pid != only) continue;
+    napi_value entry = reaped_entry(env, reaped[i].pid, reaped[i].status, only == 0 ? reaped[i].name : NULL);
+    if (entry == NULL) return NULL; // kept for the next call
+    CHECK(napi_set_element(env, list, count++, entry));
+  }
+  reaped_count = 0;
   return list;
 }
 
@@ -316,7 +398,7 @@ static napi_value HoldSignals(napi_env env, napi_callback_info info) {
   uint32_t count;
   struct sigaction hold, old;
   if (!get_args(env, info, 1, argv)) return NULL;
-  CHECK(napi_get_array_length(env, argv[0], &count));
+  if (!get_signal_count(env, argv[0], &count)) return NULL;
   CHECK(napi_create_array_with_length(env, count, &result));
   memset(&hold, 0, sizeof hold);
   hold.sa_handler = hold_signal;
@@ -326,11 +408,7 @@ static napi_value HoldSignals(napi_env env, napi_callback_info info) {
     napi_value element;
     int32_t signum;
     CHECK(napi_get_element(env, argv[0], i, &element));
-    CHECK(napi_get_value_int32(env, element, &signum));
-    if (signum <= 0 || signum >= NSIG) {
-      napi_throw_range_error(env, NULL, "holdSignals: not a signal number");
-      return NULL;
-    }
+    if (!get_int(env, element, "each signal", 1, NSIG - 1, &signum)) return NULL;
     if (sigaction(signum, &hold, &old) != 0) return throw_errno(env, "sigaction", errno);
     held_previous[signum] = old;
     CHECK(napi_set_element(env, result, i, make_disposition(env, &old)));
@@ -384,9 +462,10 @@ static napi_value WatchSignals(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "signals are already watched: call unwatchSignals first");
     return NULL;
   }
-  CHECK(napi_get_array_length(env, argv[0], &count));
-  if (count >= NSIG) {
-    napi_throw_range_error(env, NULL, "too many signals to watch");
+  napi_valuetype type;
+  if (!get_signal_count(env, argv[0], &count)) return NULL;
+  if (napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function) {
+    napi_throw_type_error(env, NULL, "watchSignals needs a callback function");
     return NULL;
   }
   CHECK(napi_get_uv_event_loop(env, &loop));
@@ -399,11 +478,9 @@ static napi_value WatchSignals(napi_env env, napi_callback_info info) {
     int32_t signum;
     int err;
     uv_signal_t *handle;
-    if (napi_get_element(env, argv[0], i, &element) != napi_ok ||
-        napi_get_value_int32(env, element, &signum) != napi_ok) {
+    if (napi_get_element(env, argv[0], i, &element) != napi_ok || !get_int(env, element, "each signal", 1, NSIG - 1, &signum)) {
       stop_watch();
-      napi_throw_type_error(env, NULL, "watchSignals needs an array of signal numbers");
-      return NULL;
+      return fail(env);
     }
     if ((handle = malloc(sizeof *handle)) == NULL) {
       stop_watch();
@@ -484,12 +561,18 @@ static void free_string_array(char **strings) {
   free(strings);
 }
 
-static bool get_bool_option(napi_env env, napi_value options, const char *key) {
+// options.key: a boolean, false when absent; false with a TypeError when options is no object
+// or the value no boolean.
+static bool get_bool_option(napi_env env, napi_value options, const char *key, bool *out) {
+  napi_valuetype type;
   napi_value value;
-  bool result = false;
-  napi_get_named_property(env, options, key, &value);
-  napi_get_value_bool(env, value, &result);
-  return result;
+  *out = false;
+  if (napi_typeof(env, options, &type) != napi_ok || type != napi_object) {
+    napi_throw_type_error(env, NULL, "spawn options must be an object");
+    return false;
+  }
+  if (napi_get_named_property(env, options, key, &value) != napi_ok || napi_typeof(env, value, &type) != napi_ok) return fail(env), false;
+  return type == napi_undefined || get_bool(env, value, key, out);
 }
 
 // Node may mark 0-2 close-on-exec (measured: a file on stdout) and leave them non-blocking;
@@ -576,19 +659,25 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   ssize_t got;
   pid_t pid;
   if (!get_args(env, info, 3, argv)) return NULL;
+  if (!get_bool_option(env, argv[2], "newSession", &req.new_session) ||
+      !get_bool_option(env, argv[2], "foreground", &req.foreground))
+    return NULL;
   req.paths = get_string_array(env, argv[0]);
   req.argv = get_string_array(env, argv[1]);
-  req.new_session = get_bool_option(env, argv[2], "newSession");
-  req.foreground = get_bool_option(env, argv[2], "foreground");
-  if (req.paths == NULL || req.argv == NULL || req.argv[0] == NULL) {
+  if (req.paths == NULL || req.paths[0] == NULL || req.argv == NULL || req.argv[0] == NULL) {
     free_string_array(req.paths);
     free_string_array(req.argv);
-    napi_throw_type_error(env, NULL, "spawn needs paths and a non-empty argv of strings or Buffers");
+    napi_throw_type_error(env, NULL, "spawn needs non-empty paths and argv of strings or Buffers");
     return NULL;
   }
   for (req.argc = 0; req.argv[req.argc] != NULL; req.argc++) {
   }
-  if (pipe2(report, O_CLOEXEC) != 0) return throw_errno(env, "pipe2", errno);
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    int err = errno;
+    free_string_array(req.paths);
+    free_string_array(req.argv);
+    return throw_errno(env, "pipe2", err);
+  }
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
   pid = vfork();
