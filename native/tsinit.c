@@ -289,6 +289,7 @@ static pid_t peek_exited_child(char *name, size_t size) {
   ssize_t got = 0;
   info.si_pid = 0;
   if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0) return errno == ECHILD ? 0 : -1;
+  if (info.si_pid == 0) return 0; // children, none exited
   snprintf(path, sizeof path, "/proc/%d/comm", (int)info.si_pid);
   if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
     got = read(fd, name, size - 1);
@@ -349,6 +350,18 @@ static napi_value ReapAll(napi_env env, napi_callback_info info) {
   }
   reaped_count = 0;
   return list;
+}
+
+// waitid(P_PID, pid, WSTOPPED | WNOHANG | WNOWAIT): the signal that stopped the child, or 0 when
+// it is not stopped. The stop stays reportable: the reaper never asks for stops.
+static napi_value StopSignal(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t pid;
+  siginfo_t stopped;
+  if (!get_args(env, info, 1, argv) || !get_int(env, argv[0], "pid", 1, INT_MAX_D, &pid)) return NULL;
+  stopped.si_pid = 0;
+  if (waitid(P_PID, (id_t)pid, &stopped, WSTOPPED | WNOHANG | WNOWAIT) != 0) return make_int(env, 0);
+  return make_int(env, stopped.si_pid == pid && stopped.si_code == CLD_STOPPED ? stopped.si_status : 0);
 }
 
 // At most one watch at a time: every signal the init handles, one libuv handle each.
@@ -715,6 +728,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"execve", NULL, Execve, NULL, NULL, NULL, napi_default, NULL},
       {"kill", NULL, Kill, NULL, NULL, NULL, napi_default, NULL},
       {"reapAll", NULL, ReapAll, NULL, NULL, NULL, napi_default, NULL},
+      {"stopSignal", NULL, StopSignal, NULL, NULL, NULL, napi_default, NULL},
       {"watchSignals", NULL, WatchSignals, NULL, NULL, NULL, napi_default, NULL},
       {"unwatchSignals", NULL, UnwatchSignals, NULL, NULL, NULL, napi_default, NULL},
       {"releaseTerminal", NULL, ReleaseTerminal, NULL, NULL, NULL, napi_default, NULL},

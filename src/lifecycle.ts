@@ -5,7 +5,7 @@ import { errnoName, type Native, type Reaped } from './native';
 import type { Options } from './options';
 import { readProcess } from './process-tree';
 import type { SignalIntake } from './signal-intake';
-import { signalName, SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTTIN, SIGTTOU, type RealtimeRange } from './signals';
+import { signalName, SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU, type RealtimeRange } from './signals';
 import { TreeShutdown } from './tree-shutdown';
 
 /**
@@ -23,6 +23,9 @@ export type LifecycleOptions = Omit<Options, 'help' | 'version' | 'license' | 'v
  * `running` while CMD lives, `stopping` while the tree is stopped, `done` once the code is known.
  */
 export type State = 'starting' | 'running' | 'stopping' | 'done';
+
+// The signals a terminal's job control stops a process with (Ctrl-Z, background reads and writes).
+const JOB_CONTROL_STOPS = [SIGTSTP, SIGTTIN, SIGTTOU];
 
 // Exit code when the init itself fails and shuts the tree down.
 const INIT_FAILURE_EXIT_CODE = 1;
@@ -159,8 +162,9 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
 
     // Job control, as under a shell: when Ctrl-Z stopped CMD, stop too, so the shell above
     // takes the terminal back; its `fg` continues us, and forward() gives CMD the terminal.
+    // A SIGSTOP from elsewhere is no job control: stopped for good, we could not reap CMD.
     function suspendWithStoppedChild(): void {
-      if (process.pid !== 1 && readProcess(child)?.state === 'T') {
+      if (process.pid !== 1 && JOB_CONTROL_STOPS.includes(native.stopSignal(child))) {
         log('info', 'suspended', `${file} stopped: suspending tsinit too`);
         native.kill(process.pid, SIGSTOP);
       }

@@ -35,6 +35,8 @@ export interface Native {
   kill(pid: number, signal: number): boolean;
   /** Reaps every exited child; reports them all, or only `onlyPid` when given. */
   reapAll(onlyPid?: number): Reaped[];
+  /** The signal that stopped child `pid`, or 0 when it is not stopped. */
+  stopSignal(pid: number): number;
   /** Counts arrivals of `signals` until watchSignals; returns each one's previous disposition. */
   holdSignals(signals: number[]): Disposition[];
   /** The arrivals counted since holdSignals, taken out. */

@@ -15,7 +15,7 @@ const NOT_FORWARDED = new Set(
 );
 
 /** The numbers the lifecycle compares against. */
-export const { SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTTIN, SIGTTOU } = constants.signals;
+export const { SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU } = constants.signals;
 
 /** Every signal the init watches: SIGCHLD for the reaper, and every one it forwards. */
 export function watchedSignals(realtime: RealtimeRange): number[] {

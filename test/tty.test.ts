@@ -68,6 +68,25 @@ describe('under a terminal', () => {
     }
   });
 
+  it('is not suspended by a command stopped from elsewhere (SIGSTOP), and exits with its status', async () => {
+    const terminal = inTerminal(`${process.execPath} ${CLI} -vv -- sleep 30; echo status=$?`);
+    try {
+      const tsinit = await waitFor('tsinit', named(terminal.child.pid!, 'tsinit'));
+      const command = await waitFor('the command', named(tsinit.pid, 'sleep'));
+      process.kill(command.pid, 'SIGSTOP');
+      await waitFor('the command to be stopped', () => state(command) === 'T');
+      process.kill(tsinit.pid, 'SIGWINCH'); // handled after the stop's SIGCHLD, unless tsinit stopped too
+      await waitFor('tsinit to go on', () => terminal.stdout().includes('SIGWINCH forwarded'));
+      expect(state(tsinit)).not.toBe('T');
+      process.kill(command.pid, 'SIGCONT');
+      process.kill(command.pid, 'SIGTERM');
+      await waitFor('tsinit to exit with the status', () => terminal.stdout().includes('status=143'));
+    } finally {
+      terminal.child.kill('SIGKILL');
+      await terminal.closed;
+    }
+  });
+
   it('does job control under an interactive shell: Ctrl-Z suspends, fg resumes', async () => {
     const shell = inTerminal('bash --norc --noprofile -i');
     const type = (text: string) => shell.child.stdin!.write(text);
