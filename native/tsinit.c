@@ -604,6 +604,7 @@ typedef struct {
   size_t argc;
   bool new_session;
   bool foreground;
+  char oom_score_adj[16]; // written to /proc/self/oom_score_adj before exec; empty: inherited
 } spawn_request;
 
 // A file exec refuses as no binary and no `#!` script (ENOEXEC) runs under /bin/sh, as execvp
@@ -639,6 +640,14 @@ static void exec_child(const spawn_request *req, int report_fd) {
     tcsetpgrp(STDIN_FILENO, getpid());
     signal(SIGTTOU, SIG_DFL);
   }
+  if (req->oom_score_adj[0] != '\0') {
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      ssize_t written = write(fd, req->oom_score_adj, strlen(req->oom_score_adj));
+      (void)written; // best effort: the init decided and logged it
+      close(fd);
+    }
+  }
   plain_stdio();
   sigemptyset(&empty);
   sigprocmask(SIG_SETMASK, &empty, NULL);
@@ -672,9 +681,19 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   ssize_t got;
   pid_t pid;
   if (!get_args(env, info, 3, argv)) return NULL;
+  napi_value oom;
+  napi_valuetype oom_type;
+  int32_t oom_score_adj;
   if (!get_bool_option(env, argv[2], "newSession", &req.new_session) ||
       !get_bool_option(env, argv[2], "foreground", &req.foreground))
     return NULL;
+  req.oom_score_adj[0] = '\0';
+  CHECK(napi_get_named_property(env, argv[2], "oomScoreAdj", &oom));
+  CHECK(napi_typeof(env, oom, &oom_type));
+  if (oom_type != napi_undefined) {
+    if (!get_int(env, oom, "oomScoreAdj", -1000, 1000, &oom_score_adj)) return NULL;
+    snprintf(req.oom_score_adj, sizeof req.oom_score_adj, "%d", (int)oom_score_adj);
+  }
   req.paths = get_string_array(env, argv[0]);
   req.argv = get_string_array(env, argv[1]);
   if (req.paths == NULL || req.paths[0] == NULL || req.argv == NULL || req.argv[0] == NULL) {

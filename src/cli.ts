@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runLifecycle } from './lifecycle';
 import { readCommandLine, startEnvironmentValue } from './command-bytes';
+import { commandOomScoreAdj } from './oom';
 import { createLog, DEFAULT_VERBOSITY, writeAll } from './log';
 import { detectLibc, loadNative } from './native';
 import { restartWithoutNodeOptions, takeHandOver } from './node-options';
@@ -50,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
   if (!handOver) await restartWithoutNodeOptions(native, intake, commandLine);
   // CMD's words as given, not as Node decoded them: the last ones of the command line.
   const bytes = { commandBytes: commandLine.slice(commandLine.length - options.command.length), searchPath: startEnvironmentValue('PATH') };
-  const code = await runLifecycle({ ...options, ...bytes, realtime }, native, log, intake);
+  const code = await runLifecycle({ ...options, ...bytes, realtime, oomScoreAdj: commandOomScoreAdj(log) }, native, log, intake);
   return native.exit(code);
 }
 

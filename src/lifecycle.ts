@@ -16,6 +16,8 @@ export type LifecycleOptions = Omit<Options, 'help' | 'version' | 'license' | 'v
   realtime: RealtimeRange;
   commandBytes: Buffer[];
   searchPath: Buffer | undefined;
+  /** CMD's oom_score_adj, set before its exec (see oom.ts); absent: inherited. */
+  oomScoreAdj?: number;
 };
 
 /**
@@ -87,7 +89,7 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       //    let it go; as session leader in the foreground we then get SIGHUP and SIGCONT (as dumb-init).
       if (options.newSession && foreground) releaseTerminal();
       const candidates = commandCandidates(options.commandBytes[0], options.searchPath);
-      const spawned = native.spawn(candidates, options.commandBytes, { newSession: options.newSession, foreground });
+      const spawned = native.spawn(candidates, options.commandBytes, { newSession: options.newSession, foreground, oomScoreAdj: options.oomScoreAdj });
       if ('errno' in spawned) {
         const errno = errnoName(spawned.errno);
         const code = execFailureCode(errno);

@@ -15,6 +15,8 @@ export interface Reaped {
 export interface SpawnOptions {
   newSession: boolean;
   foreground: boolean;
+  /** Written to the child's /proc/self/oom_score_adj before exec; absent: inherited. */
+  oomScoreAdj?: number;
 }
 
 /** How a signal is handled now, as sigaction reports it. */
