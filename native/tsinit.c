@@ -206,6 +206,25 @@ static napi_value MemfdCreate(napi_env env, napi_callback_info info) {
   return make_int(env, fd);
 }
 
+// setenv(3) with a value of bytes: an environment variable given back exactly as it came
+// (process.env takes only text).
+static napi_value SetEnvironment(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  char *name, *value;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  name = get_c_string(env, argv[0]);
+  value = get_c_string(env, argv[1]);
+  int ok = name != NULL && value != NULL && name[0] != '\0' && strchr(name, '=') == NULL;
+  int err = ok && setenv(name, value, 1) != 0 ? errno : 0;
+  free(name);
+  free(value);
+  if (!ok) {
+    napi_throw_type_error(env, NULL, "setEnvironment needs a name and a value, strings or Buffers without NUL");
+    return NULL;
+  }
+  return err == 0 ? NULL : throw_errno(env, "setenv", err);
+}
+
 // isatty(3): without loading Node's tty module, which costs 2 ms of start-up.
 static napi_value IsTerminal(napi_env env, napi_callback_info info) {
   napi_value argv[1], result;
@@ -743,6 +762,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"setParentDeathSignal", NULL, SetParentDeathSignal, NULL, NULL, NULL, napi_default, NULL},
       {"setForegroundGroup", NULL, SetForegroundGroup, NULL, NULL, NULL, napi_default, NULL},
       {"isTerminal", NULL, IsTerminal, NULL, NULL, NULL, napi_default, NULL},
+      {"setEnvironment", NULL, SetEnvironment, NULL, NULL, NULL, napi_default, NULL},
       {"exit", NULL, Exit, NULL, NULL, NULL, napi_default, NULL},
       {"execve", NULL, Execve, NULL, NULL, NULL, napi_default, NULL},
       {"kill", NULL, Kill, NULL, NULL, NULL, napi_default, NULL},

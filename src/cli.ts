@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
   if (started instanceof Error) throw started;
   const { libc, native, handOver, intake, commandLine } = started;
   const realtime = realtimeRange(libc);
-  if (handOver) process.env.NODE_OPTIONS = handOver.nodeOptions; // the command's again
+  if (handOver) native.setEnvironment('NODE_OPTIONS', Buffer.from(handOver.nodeOptions, 'base64')); // the command's again, byte for byte
   const options = parseOptions(argv, process.env, realtime);
   const log = createLog(options.verbosity, options.logFormat);
   closeInspectorOpenedAtBoot(log);

@@ -32,6 +32,7 @@ export interface Native {
   setSignalIgnored(signal: number, ignored: boolean): void;
   memfdCreate(name: string): number;
   isTerminal(fd: number): boolean;
+  setEnvironment(name: string, value: string | Buffer): void;
   exit(code: number): never;
   execve(file: string | Buffer, argv: (string | Buffer)[]): never;
   kill(pid: number, signal: number): boolean;

@@ -1,5 +1,6 @@
 import { closeSync, readdirSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { setImmediate as nextLoopTurn } from 'node:timers/promises';
+import { startEnvironmentValue } from './command-bytes';
 import type { Native } from './native';
 import type { SignalIntake } from './signal-intake';
 
@@ -7,7 +8,7 @@ import type { SignalIntake } from './signal-intake';
 // inherited, counts: no environment variable a user could set (or forget) is read for it.
 const HAND_OVER = 'tsinit-hand-over';
 
-/** What the init carries across its restart: the app's NODE_OPTIONS, the signals held so far. */
+/** What the init carries across its restart: the app's NODE_OPTIONS (base64 of its bytes), the signals held so far. */
 export interface HandOver {
   nodeOptions: string;
   signals: number[];
@@ -25,7 +26,8 @@ export async function restartWithoutNodeOptions(native: Native, intake: SignalIn
   native.holdSignals(intake.signals); // from here on, arrivals are counted in the addon
   await nextLoopTurn(); // and those already in libuv's pipe reach the intake
   const fd = native.memfdCreate(HAND_OVER);
-  const handOver: HandOver = { nodeOptions: value, signals: [...intake.takeHeld(), ...native.takeHeldSignals()] };
+  const bytes = startEnvironmentValue('NODE_OPTIONS') ?? Buffer.from(value); // text only if changed since
+  const handOver: HandOver = { nodeOptions: bytes.toString('base64'), signals: [...intake.takeHeld(), ...native.takeHeldSignals()] };
   writeSync(fd, JSON.stringify(handOver));
   delete process.env.NODE_OPTIONS;
   native.execve('/proc/self/exe', commandLine); // the same node, the same words, byte for byte

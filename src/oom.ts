@@ -19,7 +19,7 @@ export function commandOomScoreAdj(log: Log): number | undefined {
   const original = Number(readFileSync('/proc/self/oom_score_adj', 'utf8'));
   try {
     writeFileSync('/proc/self/oom_score_adj', String(INIT_OOM_SCORE_ADJ));
-    log('info', 'oom-score', `oom_score_adj ${INIT_OOM_SCORE_ADJ} for tsinit, ${original} for the command: the init is the OOM killer's last pick`, {
+    log('debug', 'oom-score', `oom_score_adj ${INIT_OOM_SCORE_ADJ} for tsinit, ${original} for the command: the init is the OOM killer's last pick`, {
       init: INIT_OOM_SCORE_ADJ,
       command: original,
     });
@@ -27,7 +27,7 @@ export function commandOomScoreAdj(log: Log): number | undefined {
   } catch (error) {
     const limit = memoryLimit();
     const raised = Math.min(1000, original + Math.ceil((1000 * GROWTH_MARGIN * ownMemory()) / limit));
-    log('info', 'oom-score', `cannot lower tsinit's oom_score_adj (${(error as NodeJS.ErrnoException).code}): the command's raised from ${original} to ${raised} (memory limit ${Math.round(limit / 2 ** 20)} MB)`, {
+    log('debug', 'oom-score', `cannot lower tsinit's oom_score_adj (${(error as NodeJS.ErrnoException).code}): the command's raised from ${original} to ${raised} (memory limit ${Math.round(limit / 2 ** 20)} MB)`, {
       init: original,
       command: raised,
     });

@@ -3,14 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { version } from '../package.json';
-import { AS_PID_1, CLI, runInit, startCommand } from './helpers';
-
-// `script` run by sh as PID 1, where it execs tsinit: sh can write bytes Node's spawn cannot.
-async function inShell(script: string, env: Record<string, string> = {}) {
-  const started = startCommand([...AS_PID_1.slice(0, 4), 'sh', '-c', script], { env: { TSINIT: `${process.execPath} ${CLI}`, ...env } });
-  await started.closed;
-  return started.stdout();
-}
+import { inShell, runInit } from './helpers';
 const SHOW_ARGUMENT = `python3 -c 'import os, sys; print(os.fsencode(sys.argv[1]))'`;
 
 describe('command line', () => {

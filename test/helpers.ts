@@ -44,6 +44,16 @@ export function startInit(args: string[], options?: StartOptions): Started {
   return startCommand([...AS_PID_1, ...args], options);
 }
 
+/**
+ * Runs `script` with sh as PID 1 of a new namespace, where it execs tsinit ($TSINIT): sh can
+ * write bytes Node's spawn cannot. Resolves with its stdout.
+ */
+export async function inShell(script: string, env: Record<string, string> = {}): Promise<string> {
+  const started = startCommand([...AS_PID_1.slice(0, 4), 'sh', '-c', script], { env: { TSINIT: `${process.execPath} ${CLI}`, ...env } });
+  await started.closed;
+  return started.stdout();
+}
+
 /** Runs tsinit as PID 1 to the end. */
 export async function runInit(args: string[], options?: StartOptions) {
   const started = startInit(args, options);

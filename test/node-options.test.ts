@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runInit } from './helpers';
+import { inShell, runInit } from './helpers';
 
 describe('NODE_OPTIONS, meant for the command, not for the Node that runs tsinit', () => {
   it('reaches the command unchanged while tsinit restarts itself without it', async () => {
@@ -25,6 +25,11 @@ describe('NODE_OPTIONS, meant for the command, not for the Node that runs tsinit
     const result = await runInit(['--', process.execPath, '-e', check], { env: { NODE_OPTIONS: `--inspect=127.0.0.1:${port}` } });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(`${port}\n`);
+  });
+
+  it('gives NODE_OPTIONS back byte for byte, UTF-8 or not, even with a --title that rewrites /proc', async () => {
+    const script = `NODE_OPTIONS="$(printf -- '--max-old-space-size=100 --title=\\377x')" exec $TSINIT -- sh -c 'printf %s "$NODE_OPTIONS" | od -An -c'`;
+    expect((await inShell(script)).replace(/\s+/g, ' ').trim()).toBe('- - m a x - o l d - s p a c e - s i z e = 1 0 0 - - t i t l e = 377 x');
   });
 
   it('runs when NODE_OPTIONS makes .js files ES modules (the package says commonjs)', async () => {

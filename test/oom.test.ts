@@ -28,7 +28,7 @@ describe('in a memory limit its command fills', () => {
   it("tsinit is not the OOM killer's pick: a worker is, and the command finishes", async () => {
     const cgroup = memoryCgroup();
     try {
-      const init = startCommand(['sh', '-c', `echo $$ > ${cgroup.dir}/cgroup.procs && exec "$@"`, 'sh', ...AS_PID_1, '-v', '--', 'sh', path.join(FIXTURES, 'fill-memory.sh')]);
+      const init = startCommand(['sh', '-c', `echo $$ > ${cgroup.dir}/cgroup.procs && exec "$@"`, 'sh', ...AS_PID_1, '-vv', '--', 'sh', path.join(FIXTURES, 'fill-memory.sh')]);
       const { code } = await init.closed;
       expect(cgroup.kills()).toBeGreaterThan(0); // the limit was hit: someone was picked
       expect({ code, stdout: init.stdout() }).toEqual({ code: 0, stdout: 'workers-done\n' });
