@@ -383,156 +383,172 @@ static napi_value StopSignal(napi_env env, napi_callback_info info) {
   return make_int(env, stopped.si_pid == pid && stopped.si_code == CLD_STOPPED ? stopped.si_status : 0);
 }
 
-// At most one watch at a time: every signal the init handles, one libuv handle each.
-static struct {
-  napi_env env;
-  napi_ref callback;
-  napi_async_context context;
-  uv_signal_t *handles[NSIG];
-  struct sigaction previous[NSIG]; // each watched signal's action before the watch
-  uint32_t count;
-} watch;
+// Signals are caught by the addon's own handler, which counts each arrival per signal: libuv's
+// handler writes a 16-byte message per signal into a 64 KiB pipe, so a burst of queued
+// real-time signals overflowed it (4,608 of 10,000 arrived). Counts never overflow; a uv_async
+// wakes the loop (uv_async_send is async-signal-safe) and the counts go to JS, per signal in
+// ascending order. Until a watch exists, arrivals are only counted: held.
+static unsigned int held_counts[NSIG];
+static bool caught[NSIG];                // the addon's handler is installed for this signal
+static struct sigaction previous[NSIG];  // the action it replaced, given back by unwatchSignals
+static uv_async_t *volatile wake_target; // the watch's async, read by the handler
 
-static void on_signal(uv_signal_t *handle, int signum) {
-  napi_handle_scope scope;
-  napi_value callback, receiver, arg, result;
-  napi_env env = watch.env;
-  (void)handle;
-  napi_open_handle_scope(env, &scope);
-  napi_get_reference_value(env, watch.callback, &callback);
-  napi_get_global(env, &receiver);
-  napi_create_int32(env, signum, &arg);
-  if (napi_make_callback(env, watch.context, receiver, callback, 1, &arg, &result) ==
-      napi_pending_exception) {
-    napi_value error;
-    napi_get_and_clear_last_exception(env, &error);
-    napi_fatal_exception(env, error);
-  }
-  napi_close_handle_scope(env, scope);
+// Async-signal-safe: an atomic increment and a uv_async_send, on whichever thread the kernel picked.
+static void count_signal(int signum) {
+  __atomic_fetch_add(&held_counts[signum], 1, __ATOMIC_SEQ_CST);
+  uv_async_t *wake = __atomic_load_n(&wake_target, __ATOMIC_SEQ_CST);
+  if (wake != NULL) uv_async_send(wake);
 }
 
-static void free_handle(uv_handle_t *handle) { free(handle); }
+// sigaction(sig, count_signal, &old): atomic, so the old disposition tells whether a one-shot
+// handler (Node's SIGINT/SIGTERM at boot) already fired.
+static int catch_signal(int signum, struct sigaction *old) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = count_signal;
+  action.sa_flags = SA_RESTART;
+  sigfillset(&action.sa_mask);
+  if (sigaction(signum, &action, old) != 0) return -1;
+  if (!caught[signum]) previous[signum] = *old;
+  caught[signum] = true;
+  return 0;
+}
 
-// Arrivals counted by hold_signal, per signal, between holdSignals and the next watchSignals,
-// and the action each held signal had before.
-static unsigned int held_counts[NSIG];
-static struct sigaction held_previous[NSIG];
-
-// Async-signal-safe: one atomic increment, on whichever thread the kernel picked.
-static void hold_signal(int signum) { __atomic_fetch_add(&held_counts[signum], 1, __ATOMIC_SEQ_CST); }
-
-// sigaction(sig, hold_signal, &old) for each signal: from here until watchSignals takes over,
-// an arrival is counted, not lost. The swap is atomic, so the old disposition tells whether a
-// one-shot handler (Node's SIGINT/SIGTERM at boot) already fired. Returns each old
-// disposition: "default", "ignore" or "handler".
+// sigaction(sig, count_signal) for each signal: from here on an arrival is counted, not lost.
+// Returns each old disposition: "default", "ignore" or "handler".
 static napi_value HoldSignals(napi_env env, napi_callback_info info) {
   napi_value argv[1], result;
   uint32_t count;
-  struct sigaction hold, old;
+  struct sigaction old;
   if (!get_args(env, info, 1, argv)) return NULL;
   if (!get_signal_count(env, argv[0], &count)) return NULL;
   CHECK(napi_create_array_with_length(env, count, &result));
-  memset(&hold, 0, sizeof hold);
-  hold.sa_handler = hold_signal;
-  hold.sa_flags = SA_RESTART;
-  sigfillset(&hold.sa_mask);
   for (uint32_t i = 0; i < count; i++) {
     napi_value element;
     int32_t signum;
     CHECK(napi_get_element(env, argv[0], i, &element));
     if (!get_int(env, element, "each signal", 1, NSIG - 1, &signum)) return NULL;
-    if (sigaction(signum, &hold, &old) != 0) return throw_errno(env, "sigaction", errno);
-    held_previous[signum] = old;
+    if (catch_signal(signum, &old) != 0) return throw_errno(env, "sigaction", errno);
     CHECK(napi_set_element(env, result, i, make_disposition(env, &old)));
   }
   return result;
 }
 
-// The signals hold_signal counted, each as often as it came (ascending), the counts reset.
+// The signals counted, each as often as it came (ascending), the counts reset.
 static napi_value take_held(napi_env env) {
   napi_value list;
   uint32_t length = 0;
-  if (napi_create_array(env, &list) != napi_ok) return NULL;
+  CHECK(napi_create_array(env, &list));
   for (int signum = 1; signum < NSIG; signum++) {
     unsigned int count = __atomic_exchange_n(&held_counts[signum], 0, __ATOMIC_SEQ_CST);
-    while (count-- > 0)
-      if (napi_set_element(env, list, length++, make_int(env, signum)) != napi_ok) return NULL;
+    while (count-- > 0) CHECK(napi_set_element(env, list, length++, make_int(env, signum)));
   }
   return list;
 }
 
-// What hold_signal counted so far, without watching: the restart hands these over.
+// What was counted so far and not delivered: the restart hands these over.
 static napi_value TakeHeldSignals(napi_env env, napi_callback_info info) { return take_held(env); }
 
-// Stops and closes every handle of the watch, and gives each signal its action from before:
-// libuv would leave SIG_DFL, where Node had SIGPIPE and SIGXFSZ ignored.
-static void stop_watch(void) {
-  for (uint32_t i = 0; i < watch.count; i++) {
-    int signum = watch.handles[i]->signum;
-    uv_signal_stop(watch.handles[i]);
-    uv_close((uv_handle_t *)watch.handles[i], free_handle);
-    sigaction(signum, &watch.previous[i], NULL);
+// At most one watch at a time.
+static struct {
+  napi_env env;
+  napi_ref callback;
+  napi_async_context context;
+  uv_async_t *wake;
+} watch;
+
+// On the loop, after count_signal's wake: each signal counted goes to JS, as often as it came.
+static void on_wake(uv_async_t *wake) {
+  napi_env env = watch.env;
+  (void)wake;
+  for (int signum = 1; signum < NSIG && watch.env == env; signum++) {
+    unsigned int count = __atomic_exchange_n(&held_counts[signum], 0, __ATOMIC_SEQ_CST);
+    while (count-- > 0 && watch.env == env) { // a callback may end the watch
+      napi_handle_scope scope;
+      napi_value callback, receiver, arg, result;
+      napi_open_handle_scope(env, &scope);
+      napi_get_reference_value(env, watch.callback, &callback);
+      napi_get_global(env, &receiver);
+      napi_create_int32(env, signum, &arg);
+      if (napi_make_callback(env, watch.context, receiver, callback, 1, &arg, &result) == napi_pending_exception) {
+        napi_value error;
+        napi_get_and_clear_last_exception(env, &error);
+        napi_fatal_exception(env, error);
+      }
+      napi_close_handle_scope(env, scope);
+    }
   }
-  watch.count = 0;
+}
+
+static void free_handle(uv_handle_t *handle) { free(handle); }
+
+// Ends the watch: every caught signal gets its action from before back (Node's ignored
+// SIGPIPE included), the counts are dropped, the async closes.
+static void stop_watch(void) {
+  __atomic_store_n(&wake_target, NULL, __ATOMIC_SEQ_CST);
+  for (int signum = 1; signum < NSIG; signum++) {
+    if (caught[signum]) sigaction(signum, &previous[signum], NULL);
+    caught[signum] = false;
+    __atomic_store_n(&held_counts[signum], 0, __ATOMIC_SEQ_CST);
+  }
+  if (watch.wake != NULL) uv_close((uv_handle_t *)watch.wake, free_handle);
   if (watch.callback != NULL) napi_delete_reference(watch.env, watch.callback);
   if (watch.context != NULL) napi_async_destroy(watch.env, watch.context);
+  watch.wake = NULL;
   watch.callback = NULL;
   watch.context = NULL;
   watch.env = NULL;
 }
 
-// uv_signal_start for each signal: Node's own self-pipe mechanism (as process.on uses), but
-// also for the real-time signals process.on cannot name. The handles stay ref'd: they are
-// what keeps the init's event loop alive, with no timer and no wake-up. Returns the signals
-// held since holdSignals (none without it): libuv's handler has replaced the holding one.
+// Catches each signal (as holdSignals does) and calls `callback(signal)` on the loop for every
+// arrival from now on. The async handle stays ref'd: it is what keeps the init's event loop
+// alive, with no timer and no wake-up. Returns the signals counted before the watch.
 static napi_value WatchSignals(napi_env env, napi_callback_info info) {
   napi_value argv[2], name;
+  napi_valuetype type;
   uint32_t count;
   uv_loop_t *loop;
+  struct sigaction old;
   if (!get_args(env, info, 2, argv)) return NULL;
   if (watch.env != NULL) {
     napi_throw_error(env, NULL, "signals are already watched: call unwatchSignals first");
     return NULL;
   }
-  napi_valuetype type;
   if (!get_signal_count(env, argv[0], &count)) return NULL;
   if (napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function) {
     napi_throw_type_error(env, NULL, "watchSignals needs a callback function");
     return NULL;
   }
+  for (uint32_t i = 0; i < count; i++) { // all numbers checked before anything changes
+    napi_value element;
+    int32_t signum;
+    CHECK(napi_get_element(env, argv[0], i, &element));
+    if (!get_int(env, element, "each signal", 1, NSIG - 1, &signum)) return NULL;
+  }
   CHECK(napi_get_uv_event_loop(env, &loop));
-  CHECK(napi_create_reference(env, argv[1], 1, &watch.callback));
   CHECK(napi_create_string_utf8(env, "tsinit:signal", NAPI_AUTO_LENGTH, &name));
+  if ((watch.wake = malloc(sizeof *watch.wake)) == NULL) return throw_errno(env, "malloc", ENOMEM);
+  if (uv_async_init(loop, watch.wake, on_wake) != 0) {
+    free(watch.wake);
+    watch.wake = NULL;
+    return throw_errno(env, "uv_async_init", EINVAL);
+  }
   watch.env = env;
-  CHECK(napi_async_init(env, NULL, name, &watch.context));
+  if (napi_create_reference(env, argv[1], 1, &watch.callback) != napi_ok ||
+      napi_async_init(env, NULL, name, &watch.context) != napi_ok) {
+    stop_watch();
+    return fail(env);
+  }
   for (uint32_t i = 0; i < count; i++) {
     napi_value element;
     int32_t signum;
-    int err;
-    uv_signal_t *handle;
-    if (napi_get_element(env, argv[0], i, &element) != napi_ok || !get_int(env, element, "each signal", 1, NSIG - 1, &signum)) {
+    if (napi_get_element(env, argv[0], i, &element) != napi_ok || napi_get_value_int32(env, element, &signum) != napi_ok ||
+        catch_signal(signum, &old) != 0) {
       stop_watch();
       return fail(env);
     }
-    if ((handle = malloc(sizeof *handle)) == NULL) {
-      stop_watch();
-      return throw_errno(env, "malloc", ENOMEM);
-    }
-    uv_signal_init(loop, handle);
-    sigaction(signum, NULL, &watch.previous[watch.count]);
-    if (watch.previous[watch.count].sa_handler == hold_signal) watch.previous[watch.count] = held_previous[signum];
-    if ((err = uv_signal_start(handle, on_signal, signum)) != 0) {
-      uv_close((uv_handle_t *)handle, free_handle);
-      stop_watch();
-      return throw_errno(env, "uv_signal_start", -err);
-    }
-    watch.handles[watch.count++] = handle;
-    // libuv installs its handler only for a signal none of its handles watched yet; one that a
-    // JS listener already watched would stay held: give it back its libuv handler.
-    struct sigaction now;
-    if (sigaction(signum, NULL, &now) == 0 && now.sa_handler == hold_signal)
-      sigaction(signum, &held_previous[signum], NULL);
   }
+  __atomic_store_n(&wake_target, watch.wake, __ATOMIC_SEQ_CST); // arrivals from here wake the loop
   return take_held(env);
 }
 

@@ -1,4 +1,4 @@
-import { closeInspectorOpenedAtBoot, inspectorGuard } from './keep-inspector-off'; // must stay the first import
+import { closeInspectorOpenedAtBoot } from './keep-inspector-off'; // must stay the first import
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runLifecycle } from './lifecycle';
@@ -26,7 +26,6 @@ function watchFirst() {
   const lostAtBoot = holdFromBoot(native, signals);
   const handOver = takeHandOver();
   const intake = new SignalIntake(native, signals, [...(handOver?.signals ?? []), ...lostAtBoot]);
-  process.removeListener('SIGUSR1', inspectorGuard);
   return { libc, native, handOver, intake, commandLine };
 }
 

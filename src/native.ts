@@ -40,12 +40,13 @@ export interface Native {
   reapAll(onlyPid?: number): Reaped[];
   /** The signal that stopped child `pid`, or 0 when it is not stopped. */
   stopSignal(pid: number): number;
-  /** Counts arrivals of `signals` until watchSignals; returns each one's previous disposition. */
+  /** Catches `signals` with the addon's counting handler; returns each one's previous disposition. */
   holdSignals(signals: number[]): Disposition[];
-  /** The arrivals counted since holdSignals, taken out. */
+  /** The arrivals counted and not yet delivered, taken out. */
   takeHeldSignals(): number[];
-  /** Watches `signals` through libuv; returns the arrivals counted since holdSignals. */
+  /** Catches `signals` and calls `onSignal` on the loop for each arrival; returns those counted before. */
   watchSignals(signals: number[], onSignal: (signal: number) => void): number[];
+  /** Gives every caught signal its action from before. */
   unwatchSignals(): void;
   spawn(paths: Buffer[], argv: Buffer[], options: SpawnOptions): { pid: number } | { errno: number };
 }

@@ -23,8 +23,7 @@ export interface HandOver {
 export async function restartWithoutNodeOptions(native: Native, intake: SignalIntake, commandLine: Buffer[]): Promise<void> {
   const value = process.env.NODE_OPTIONS;
   if (!value) return;
-  native.holdSignals(intake.signals); // from here on, arrivals are counted in the addon
-  await nextLoopTurn(); // and those already in libuv's pipe reach the intake
+  await nextLoopTurn(); // signals counted so far reach the intake; later ones stay counted in the addon
   const fd = native.memfdCreate(HAND_OVER);
   const bytes = startEnvironmentValue('NODE_OPTIONS') ?? Buffer.from(value); // text only if changed since
   const handOver: HandOver = { nodeOptions: bytes.toString('base64'), signals: [...intake.takeHeld(), ...native.takeHeldSignals()] };

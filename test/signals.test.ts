@@ -1,8 +1,10 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { constants } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { parseStatus, RECORDER, startRecorder, waitFor } from './helpers';
+import { FIXTURES, parseStatus, RECORDER, startRecorder, waitFor } from './helpers';
 
 // Every catchable signal but SIGCHLD, the fault signals and the terminal's TTIN/TTOU, by name,
 // then glibc's real-time range.
@@ -70,6 +72,19 @@ describe('signal forwarding by tsinit as PID 1', () => {
         .filter((target) => target.startsWith('socket:'));
       expect(sockets).toEqual([]);
       expect(init.stderr()).toBe('');
+    } finally {
+      await stop();
+    }
+  });
+
+  it('forwards every one of 10,000 queued real-time signals, as tini does', async () => {
+    const counter = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-')), 'count-signal');
+    execFileSync('cc', ['-O2', '-o', counter, path.join(FIXTURES, 'count-signal.c')]);
+    const signal = 36; // SIGRTMIN+2 with glibc
+    const { init, pid, stop } = await startRecorder(['--', counter, String(signal)]);
+    try {
+      for (let i = 0; i < 10_000; i++) process.kill(pid, signal);
+      await waitFor('10,000 signals to reach the command', () => init.stdout().split('\n').includes('10000'), 30_000);
     } finally {
       await stop();
     }
