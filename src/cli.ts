@@ -41,6 +41,9 @@ async function main(argv: string[]): Promise<number> {
   const { libc, native, handOver, intake, commandLine } = started;
   const realtime = realtimeRange(libc);
   if (handOver) native.setEnvironment('NODE_OPTIONS', Buffer.from(handOver.nodeOptions, 'base64')); // the command's again, byte for byte
+  // Node deletes NODE_UNIQUE_ID as it starts (a cluster worker's mark): the command's too.
+  const uniqueId = startEnvironmentValue('NODE_UNIQUE_ID');
+  if (uniqueId !== undefined && process.env.NODE_UNIQUE_ID === undefined) native.setEnvironment('NODE_UNIQUE_ID', uniqueId);
   const options = parseOptions(argv, process.env, realtime);
   const log = createLog(options.verbosity, options.logFormat);
   closeInspectorOpenedAtBoot(log);

@@ -78,7 +78,11 @@ export function loadNative(libc: 'gnu' | 'musl'): Native {
     try {
       return require(candidate) as Native;
     } catch (error) {
-      failures.push(`${candidate} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      const code = (error as NodeJS.ErrnoException).code;
+      // --no-addons or --experimental-permission, most often from NODE_OPTIONS, which Node applies
+      // before any code of tsinit's can set it aside.
+      if (code === 'ERR_DLOPEN_DISABLED') throw new Error('Node may not load native addons here (--no-addons or --experimental-permission, in NODE_OPTIONS?): tsinit needs its addon; give those options to the command alone');
+      failures.push(`${candidate} (${code ?? (error as Error).message})`);
     }
   }
   throw new Error(`no native addon for ${platform}; tried ${failures.join(', ')}`);

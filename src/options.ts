@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { MAX_TIMER_MS, parseDuration } from './durations';
 import { DEFAULT_VERBOSITY, MAX_VERBOSITY, type LogFormat } from './log';
-import { parseSignal, type RealtimeRange } from './signals';
+import { normaliseSettings, SettingError, type GivenSettings, type Settings } from './settings';
+import type { RealtimeRange } from './signals';
 
 /** Bad command line or environment: the CLI prints the message on one line and exits 2. */
 export class UsageError extends Error {}
@@ -16,22 +17,13 @@ export const DEFAULT_GRACE = '5s';
 export const DEFAULT_GRACE_MS = parseDuration(DEFAULT_GRACE)!;
 
 /** Everything the command line and the environment ask for. */
-export interface Options {
+export interface Options extends Settings {
   command: string[];
   help: boolean;
   version: boolean;
   license: boolean;
   verbosity: number;
   logFormat: LogFormat;
-  subreaper: boolean;
-  singleChild: boolean;
-  newSession: boolean;
-  warnOnReap: boolean;
-  remapToZero: Set<number>;
-  parentDeathSignal: number | undefined;
-  rewrites: Map<number, number>;
-  graceMs: number;
-  killAfterMs: number | undefined;
 }
 
 /** Help text for -h/--help. */
@@ -92,16 +84,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: R
   const [optionArgs, command] = splitAtCommand(argv);
   // `tsinit -- CMD` (the usual ENTRYPOINT) has no option to parse, and start-up is not spent on it.
   const flags: Flags = optionArgs.length === 0 ? {} : readFlags(optionArgs);
-  const signal = (text: string, option: string) => {
-    const number = parseSignal(text, realtime);
-    if (number === undefined) throw new UsageError(`bad signal for ${option}: ${text}`);
-    return number;
-  };
-  const duration = (option: string, text: string | undefined) => {
+  const durations: Partial<Record<'graceMs' | 'killAfterMs', string>> = { graceMs: flags.grace ?? DEFAULT_GRACE, killAfterMs: flags['kill-after'] };
+  const milliseconds = (setting: 'graceMs' | 'killAfterMs') => {
+    const text = durations[setting];
     if (text === undefined) return undefined;
     const ms = parseDuration(text);
-    if (ms === undefined) throw new UsageError(`bad duration for --${option}: ${text} (want e.g. 500ms, 10s, 2m)`);
-    if (ms > MAX_TIMER_MS) throw new UsageError(`duration too long for --${option}: ${text} (at most ${MAX_TIMER_MS} ms, about 24 days)`);
+    if (ms === undefined) throw new UsageError(`bad duration for ${FLAG_OF[setting]}: ${text} (want e.g. 500ms, 10s, 2m)`);
     return ms;
   };
 
@@ -115,29 +103,56 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: R
   // dumb-init: DUMB_INIT_SETSID=0 is its single-child mode, any other value its default (setsid).
   const dumbInitSetsid = env.DUMB_INIT_SETSID === undefined ? undefined : env.DUMB_INIT_SETSID !== '0';
   const verboseFlags = flags.v?.length ?? 0;
+  const given: GivenSettings = {
+    subreaper: flags.s === true || (envBoolean(env, 'TSINIT_SUBREAPER') ?? isSet(env, 'TINI_SUBREAPER')),
+    singleChild: wantsSingleChild(flags, env, dumbInitSetsid),
+    newSession: flags.setsid === true || (!flags['single-child'] && dumbInitSetsid === true),
+    warnOnReap: flags.w === true,
+    successCodes: (flags.e ?? []).map((text) => (/^\d+$/.test(text) ? Number(text) : text)),
+    parentDeathSignal: flags.p,
+    rewrites: (flags.rewrite ?? []).map((rule) => {
+      const [from, to, ...rest] = rule.split(':');
+      if (to === undefined || rest.length > 0) throw new UsageError(`bad rewrite for -r: ${rule} (want SIGNAL:SIGNAL, e.g. TERM:QUIT or 15:0)`);
+      return [from, to];
+    }),
+    graceMs: milliseconds('graceMs'),
+    killAfterMs: milliseconds('killAfterMs'),
+  };
+  let settings: Settings;
+  try {
+    settings = normaliseSettings(given, DEFAULT_GRACE_MS, realtime);
+  } catch (error) {
+    if (!(error instanceof SettingError)) throw error;
+    throw new UsageError(usageMessage(error, durations));
+  }
   return {
+    ...settings,
     command,
     help: flags.help === true,
     version: flags.version === true,
     license: flags.l === true,
     verbosity: verboseFlags > 0 ? DEFAULT_VERBOSITY + verboseFlags : envVerbosity(env),
     logFormat,
-    subreaper: flags.s === true || (envBoolean(env, 'TSINIT_SUBREAPER') ?? isSet(env, 'TINI_SUBREAPER')),
-    singleChild: wantsSingleChild(flags, env, dumbInitSetsid),
-    newSession: flags.setsid === true || (!flags['single-child'] && dumbInitSetsid === true),
-    warnOnReap: flags.w === true,
-    remapToZero: new Set((flags.e ?? []).map(exitCode)),
-    parentDeathSignal: flags.p === undefined ? undefined : signal(flags.p, '-p'),
-    rewrites: new Map(
-      (flags.rewrite ?? []).map((rule) => {
-        const [from, to, ...rest] = rule.split(':');
-        if (to === undefined || rest.length > 0) throw new UsageError(`bad rewrite for -r: ${rule} (want SIGNAL:SIGNAL, e.g. TERM:QUIT or 15:0)`);
-        return [signal(from, '-r'), to === '0' ? 0 : signal(to, '-r')];
-      }),
-    ),
-    graceMs: duration('grace', flags.grace ?? DEFAULT_GRACE)!,
-    killAfterMs: duration('kill-after', flags['kill-after']),
   };
+}
+
+// The command-line option each checked setting comes from.
+const FLAG_OF: Partial<Record<keyof GivenSettings, string>> = {
+  successCodes: '-e',
+  parentDeathSignal: '-p',
+  rewrites: '-r',
+  graceMs: '--grace',
+  killAfterMs: '--kill-after',
+};
+
+// A refused setting in the command line's words, durations as they were typed.
+function usageMessage(error: SettingError, durations: Partial<Record<string, string>>): string {
+  const flag = FLAG_OF[error.setting];
+  if (error.setting === 'successCodes') return `bad exit code for ${flag}: ${error.value} (want 0-255)`;
+  if (error.setting === 'graceMs' || error.setting === 'killAfterMs') {
+    return `duration too long for ${flag}: ${durations[error.setting]} (at most ${MAX_TIMER_MS} ms, about 24 days)`;
+  }
+  return `bad signal for ${flag}: ${error.value}`;
 }
 
 // Options end at `--` or at the first word that is neither an option nor an option's value.
@@ -187,11 +202,6 @@ function wantsSingleChild(flags: Flags, env: NodeJS.ProcessEnv, dumbInitSetsid: 
   if (flags['single-child'] || flags.g) return flags['single-child'] === true;
   const group = envBoolean(env, 'TSINIT_KILL_PROCESS_GROUP') ?? (isSet(env, 'TINI_KILL_PROCESS_GROUP') || undefined);
   return group !== undefined ? !group : dumbInitSetsid === false;
-}
-
-function exitCode(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) > 255) throw new UsageError(`bad exit code for -e: ${text} (want 0-255)`);
-  return Number(text);
 }
 
 // One strict rule for tsinit's own boolean variables.

@@ -47,14 +47,16 @@ describe('run() leaves the host process as it found it', () => {
 
 describe('run() options', () => {
   it.each<[Partial<RunOptions>, string]>([
-    [{ graceMs: Number.NaN }, 'graceMs must be a number of milliseconds from 0 to 2147483647'],
-    [{ graceMs: -1 }, 'graceMs must be a number of milliseconds from 0 to 2147483647'],
-    [{ killAfterMs: 2 ** 31 }, 'killAfterMs must be a number of milliseconds from 0 to 2147483647'],
-    [{ successCodes: [300] }, 'successCodes must be an array of integers from 0 to 255'],
+    [{ graceMs: Number.NaN }, 'graceMs must be a number of milliseconds from 0 to 2147483647 (about 24 days, what a timer holds), not NaN'],
+    [{ graceMs: -1 }, 'graceMs must be a number of milliseconds from 0 to 2147483647 (about 24 days, what a timer holds), not -1'],
+    [{ killAfterMs: 2 ** 31 }, 'killAfterMs must be a number of milliseconds from 0 to 2147483647 (about 24 days, what a timer holds), not 2147483648'],
+    [{ successCodes: [300] }, 'successCodes must be exit codes from 0 to 255, not 300'],
+    [{ successCodes: 3 as never }, 'successCodes must be an array of exit codes'],
     [{ verbosity: 4 }, 'verbosity must be an integer from 0 to 3'],
     [{ logFormat: 'xml' as never }, "logFormat must be 'text' or 'json'"],
-    [{ singleChild: 'yes' as never }, 'singleChild must be a boolean'],
-    [{ rewrite: { SIGTERM: 'SIGNOPE' } }, 'rewrite has an unknown signal: SIGNOPE'],
+    [{ singleChild: 'yes' as never }, 'singleChild must be a boolean, not yes'],
+    [{ rewrite: { SIGTERM: 'SIGNOPE' } }, 'rewrite must be a signal name or number, not SIGNOPE'],
+    [{ parentDeathSignal: 99 }, 'parentDeathSignal must be a signal name or number, not 99'],
     [{ command: [] }, 'command must be a non-empty array of strings'],
     [{ command: ['a\0b'] }, 'command must not contain NUL bytes'],
   ])('rejects %j with a TypeError naming the field', (options, message) => {

@@ -32,6 +32,22 @@ describe('NODE_OPTIONS, meant for the command, not for the Node that runs tsinit
     expect((await inShell(script)).replace(/\s+/g, ' ').trim()).toBe('- - m a x - o l d - s p a c e - s i z e = 1 0 0 - - t i t l e = 377 x');
   });
 
+  it('says in one line that NODE_OPTIONS keeps Node from loading its addon (--no-addons)', async () => {
+    const result = await runInit(['--', 'true'], { env: { NODE_OPTIONS: '--no-addons' } });
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: '[tsinit] Node may not load native addons here (--no-addons or --experimental-permission, in NODE_OPTIONS?): tsinit needs its addon; give those options to the command alone\n',
+    });
+  });
+
+  it('leaves the command NODE_UNIQUE_ID, which Node deletes as it starts, across the restart too', async () => {
+    const script = 'printenv NODE_UNIQUE_ID';
+    expect(await runInit(['--', 'sh', '-c', script], { env: { NODE_UNIQUE_ID: '7' } })).toEqual({ code: 0, stdout: '7\n', stderr: '' });
+    const options = { NODE_UNIQUE_ID: '7', NODE_OPTIONS: '--max-old-space-size=100' };
+    expect(await runInit(['--', 'sh', '-c', script], { env: options })).toEqual({ code: 0, stdout: '7\n', stderr: '' });
+  });
+
   it('runs when NODE_OPTIONS makes .js files ES modules (the package says commonjs)', async () => {
     const options = '--experimental-default-type=module';
     const result = await runInit(['--', 'sh', '-c', 'printenv NODE_OPTIONS'], { env: { NODE_OPTIONS: options } });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseOptions, UsageError } from '../src/options';
+import { normaliseSettings, SettingError } from '../src/settings';
 
 const REALTIME: [number, number] = [34, 64];
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseOptions(argv, env, REALTIME);
@@ -40,5 +41,32 @@ describe("options, read in-process as getopt reads tini's", () => {
     expect(parse(['true'], { DUMB_INIT_SETSID: '2' }).newSession).toBe(true);
     expect(parse(['true'], { DUMB_INIT_DEBUG: 'true' }).verbosity).toBe(1);
     expect(() => parse(['true'], { TSINIT_SUBREAPER: '2' })).toThrow(new UsageError('bad TSINIT_SUBREAPER=2 (want 1, true, yes, on or 0, false, no, off)'));
+  });
+});
+
+describe('the one check of settings, for the command line and run() alike', () => {
+  it.each([
+    [{ successCodes: [256] }, 'successCodes must be exit codes from 0 to 255, not 256'],
+    [{ parentDeathSignal: 'NOPE' }, 'parentDeathSignal must be a signal name or number, not NOPE'],
+    [{ rewrites: [['TERM', 99]] as [unknown, unknown][] }, 'rewrites must be a signal name or number, not 99'],
+    [{ graceMs: 2 ** 31 }, 'graceMs must be a number of milliseconds from 0 to 2147483647 (about 24 days, what a timer holds), not 2147483648'],
+    [{ newSession: 1 }, 'newSession must be a boolean, not 1'],
+  ])('refuses %j', (given, message) => {
+    expect(() => normaliseSettings(given, 5000, REALTIME)).toThrow(SettingError);
+    expect(() => normaliseSettings(given, 5000, REALTIME)).toThrow(message);
+  });
+
+  it('turns names, numbers and drops into what the lifecycle acts on', () => {
+    expect(normaliseSettings({ rewrites: [['TERM', 'QUIT'], ['RTMIN+1', 0]], successCodes: [0, 143], parentDeathSignal: 'SIGUSR2' }, 5000, REALTIME)).toEqual({
+      singleChild: false,
+      newSession: false,
+      subreaper: false,
+      warnOnReap: false,
+      remapToZero: new Set([0, 143]),
+      parentDeathSignal: 12,
+      rewrites: new Map([[15, 3], [35, 0]]),
+      graceMs: 5000,
+      killAfterMs: undefined,
+    });
   });
 });
