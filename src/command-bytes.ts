@@ -15,9 +15,11 @@ export function readCommandLine(): Buffer[] {
   return matches ? words : [process.argv0, ...process.execArgv, script, ...args].map((word) => Buffer.from(word));
 }
 
+let startEnvironment: Buffer[] | undefined; // read once: it never changes
+
 /** A variable of the environment this process started with, as bytes; undefined when unset. */
 export function startEnvironmentValue(name: string): Buffer | undefined {
+  startEnvironment ??= splitBytes(readFileSync('/proc/self/environ'), '\0');
   const prefix = Buffer.from(`${name}=`);
-  const entry = splitBytes(readFileSync('/proc/self/environ'), '\0').find((candidate) => candidate.subarray(0, prefix.length).equals(prefix));
-  return entry?.subarray(prefix.length);
+  return startEnvironment.find((entry) => entry.subarray(0, prefix.length).equals(prefix))?.subarray(prefix.length);
 }

@@ -89,7 +89,13 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       //    let it go; as session leader in the foreground we then get SIGHUP and SIGCONT (as dumb-init).
       if (options.newSession && foreground) releaseTerminal();
       const candidates = commandCandidates(options.commandBytes[0], options.searchPath);
-      const spawned = native.spawn(candidates, options.commandBytes, { newSession: options.newSession, foreground, oomScoreAdj: options.oomScoreAdj });
+      let spawned: ReturnType<Native['spawn']>;
+      try {
+        spawned = native.spawn(candidates, options.commandBytes, { newSession: options.newSession, foreground, oomScoreAdj: options.oomScoreAdj });
+      } catch (error) {
+        log('error', 'spawn-failed', `cannot start ${file}: ${(error as Error).message}`); // vfork's EAGAIN: pids.max
+        return finish(INIT_FAILURE_EXIT_CODE);
+      }
       if ('errno' in spawned) {
         const errno = errnoName(spawned.errno);
         const code = execFailureCode(errno);
