@@ -66,7 +66,7 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     try {
       start();
     } catch (error) {
-      fail(error); // before the spawn: logged, and the end is 1
+      fail(error); // what failed while starting is handled as any failure in its state
     }
 
     function start(): void {
