@@ -12,6 +12,10 @@ import { holdFromBoot, SignalIntake } from './signal-intake';
 import { realtimeRange, watchedSignals } from './signals';
 import { version } from '../package.json';
 
+// The commit tsinit was built from (esbuild --define), for `--version` as tini words it (Docker
+// parses `docker-init --version`); empty when not built from git.
+declare const TSINIT_COMMIT: string;
+
 // Exit code when tsinit cannot start (no addon for this platform, a failed syscall).
 const START_FAILURE_EXIT_CODE = 1;
 
@@ -48,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
   const log = createLog(options.verbosity, options.logFormat);
   closeInspectorOpenedAtBoot(log);
   if (options.help) return writeAll(1, HELP), 0;
-  if (options.version) return writeAll(1, `tsinit version ${version}\n`), 0;
+  if (options.version) return writeAll(1, `tsinit version ${version}${TSINIT_COMMIT ? ` - git.${TSINIT_COMMIT}` : ''}\n`), 0;
   if (options.license) return writeAll(1, readFileSync(path.join(__dirname, '..', 'LICENSE'), 'utf8')), 0;
   if (!handOver) await restartWithoutNodeOptions(native, intake, commandLine);
   // CMD's words as given, not as Node decoded them: the last ones of the command line.

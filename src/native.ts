@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
+import { version } from '../package.json';
 
 /** How one child ended, as waitpid reported it. */
 export interface Reaped {
@@ -68,22 +69,44 @@ export function detectLibc(): 'gnu' | 'musl' {
 export function loadNative(libc: 'gnu' | 'musl'): Native {
   const platform = `${process.platform}-${process.arch}-${libc}`;
   const override = process.env[NATIVE_OVERRIDE_VARIABLE];
-  const candidates = [
-    ...(override ? [override] : []),
-    path.join(__dirname, '..', `tsinit.${platform}.node`),
-    `tsinit-${platform}`,
-  ];
-  const failures: string[] = [];
-  for (const candidate of candidates) {
-    try {
-      return require(candidate) as Native;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      // --no-addons or --experimental-permission, most often from NODE_OPTIONS, which Node applies
-      // before any code of tsinit's can set it aside.
-      if (code === 'ERR_DLOPEN_DISABLED') throw new Error('Node may not load native addons here (--no-addons or --experimental-permission, in NODE_OPTIONS?): tsinit needs its addon; give those options to the command alone');
-      failures.push(`${candidate} (${code ?? (error as Error).message})`);
-    }
+  // Set, the override is the only candidate: a wrong path is an error, not a silent fallback.
+  if (override) return load(override, (reason) => `${NATIVE_OVERRIDE_VARIABLE}=${override}: cannot load it (${reason})`);
+  const failures: Error[] = [];
+  const reasons: string[] = [];
+  const tried = (candidate: string) => (reason: string, error: Error) => {
+    failures.push(error);
+    reasons.push(`${candidate} (${reason})`);
+  };
+  const beside = path.join(__dirname, '..', `tsinit.${platform}.node`);
+  const local = tryLoad(beside, tried(beside));
+  if (local) return local;
+  const name = `tsinit-${platform}`;
+  const installed = tryLoad(name, tried(name));
+  if (installed) {
+    const found = (require(`${name}/package.json`) as { version: string }).version;
+    if (found === version) return installed;
+    tried(name)(`version ${found}, not tsinit's ${version}`, new Error(`${name} ${found}`));
   }
-  throw new Error(`no native addon for ${platform}; tried ${failures.join(', ')}`);
+  throw new Error(`no native addon for ${platform}; tried ${reasons.join(', ')}`, { cause: new AggregateError(failures) });
+}
+
+// require() of an addon, or undefined with the reason (dlopen's own words, or "not installed").
+function tryLoad(candidate: string, failed: (reason: string, error: Error) => void): Native | undefined {
+  try {
+    return require(candidate) as Native;
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    // --no-addons or --experimental-permission, most often from NODE_OPTIONS, which Node applies
+    // before any code of tsinit's can set it aside.
+    if (code === 'ERR_DLOPEN_DISABLED') throw new Error('Node may not load native addons here (--no-addons or --experimental-permission, in NODE_OPTIONS?): tsinit needs its addon; give those options to the command alone');
+    failed(code === 'MODULE_NOT_FOUND' ? 'not found' : message.split('\n')[0], error as Error);
+    return undefined;
+  }
+}
+
+function load(candidate: string, describe: (reason: string) => string): Native {
+  let failure: Error | undefined;
+  const loaded = tryLoad(candidate, (reason, error) => (failure = new Error(describe(reason), { cause: error })));
+  if (!loaded) throw failure!;
+  return loaded;
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,8 +17,9 @@ describe('command line', () => {
     expect(await runInit(['-g', 'true'])).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
-  it('prints its version on stdout', async () => {
-    expect(await runInit(['--version'])).toMatchObject({ code: 0, stdout: `tsinit version ${version}\n`, stderr: '' });
+  it("prints its version on stdout as tini words it, with the commit it was built from (Docker parses it)", async () => {
+    const commit = execFileSync('git', ['rev-parse', '--short=7', 'HEAD'], { encoding: 'utf8' }).trim();
+    expect(await runInit(['--version'])).toMatchObject({ code: 0, stdout: `tsinit version ${version} - git.${commit}\n`, stderr: '' });
   });
 
   it('prints usage for -h', async () => {

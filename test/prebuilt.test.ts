@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startCommand } from './helpers';
@@ -75,4 +76,39 @@ describe('the linux-arm64-gnu addon in an arm64 Node under qemu-user', () => {
     expect(await started.closed).toEqual({ code: 0, signal: null });
     expect(started.stdout()).toMatch(/^arm64 \{"pid":\d+,"exitCode":7,"signal":null\}\n$/);
   }, 300_000);
+});
+
+describe('the loader', () => {
+  const run = async (cli: string, env: Record<string, string> = {}) => {
+    const started = startCommand([process.execPath, cli, '--', 'true'], { env });
+    const { code } = await started.closed;
+    return { code, stderr: started.stderr() };
+  };
+
+  it('takes TSINIT_NATIVE_LIBRARY_PATH as the only candidate: a wrong one is an error', async () => {
+    const cli = path.join(ROOT, 'dist/cli.js');
+    expect(await run(cli, { TSINIT_NATIVE_LIBRARY_PATH: '/nonexistent.node' })).toEqual({
+      code: 1,
+      stderr: '[tsinit] TSINIT_NATIVE_LIBRARY_PATH=/nonexistent.node: cannot load it (not found)\n',
+    });
+    expect(await run(cli, { TSINIT_NATIVE_LIBRARY_PATH: path.join(ROOT, 'npm/linux-x64-gnu/tsinit.linux-x64-gnu.node') })).toEqual({ code: 0, stderr: '' });
+  });
+
+  it("refuses a platform package of another version than tsinit's, naming both", async () => {
+    const modules = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-loader-')), 'node_modules');
+    const main = path.join(modules, 'tsinit');
+    const platform = path.join(modules, 'tsinit-linux-x64-gnu');
+    mkdirSync(path.join(main, 'dist'), { recursive: true });
+    mkdirSync(platform);
+    cpSync(path.join(ROOT, 'dist/cli.js'), path.join(main, 'dist/cli.js'));
+    cpSync(path.join(ROOT, 'package.json'), path.join(main, 'package.json'));
+    cpSync(path.join(ROOT, 'npm/linux-x64-gnu/tsinit.linux-x64-gnu.node'), path.join(platform, 'tsinit.linux-x64-gnu.node'));
+    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'npm/linux-x64-gnu/package.json'), 'utf8'));
+    writeFileSync(path.join(platform, 'package.json'), JSON.stringify({ ...manifest, version: '0.0.1' }));
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const result = await run(path.join(main, 'dist/cli.js'));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`tsinit-linux-x64-gnu (version 0.0.1, not tsinit's ${version})`);
+    expect(result.stderr.split('\n')).toHaveLength(2); // one line
+  });
 });
