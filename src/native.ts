@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
-import { version } from '../package.json';
 
 /** How one child ended, as waitpid reported it. */
 export interface Reaped {
@@ -84,6 +83,7 @@ export function loadNative(libc: 'gnu' | 'musl'): Native {
   const installed = tryLoad(name, tried(name));
   if (installed) {
     const found = (require(`${name}/package.json`) as { version: string }).version;
+    const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
     if (found === version) return installed;
     tried(name)(`version ${found}, not tsinit's ${version}`, new Error(`${name} ${found}`));
   }
