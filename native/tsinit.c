@@ -609,18 +609,23 @@ static void free_string_array(char **strings) {
   free(strings);
 }
 
-// options.key: a boolean, false when absent; false with a TypeError when options is no object
-// or the value no boolean.
-static bool get_bool_option(napi_env env, napi_value options, const char *key, bool *out) {
+// options.key, or NULL when absent; false with a TypeError when options is no object.
+static bool get_option(napi_env env, napi_value options, const char *key, napi_value *value) {
   napi_valuetype type;
-  napi_value value;
-  *out = false;
   if (napi_typeof(env, options, &type) != napi_ok || type != napi_object) {
     napi_throw_type_error(env, NULL, "spawn options must be an object");
     return false;
   }
-  if (napi_get_named_property(env, options, key, &value) != napi_ok || napi_typeof(env, value, &type) != napi_ok) return fail(env), false;
-  return type == napi_undefined || get_bool(env, value, key, out);
+  if (napi_get_named_property(env, options, key, value) != napi_ok || napi_typeof(env, *value, &type) != napi_ok) return fail(env), false;
+  if (type == napi_undefined) *value = NULL;
+  return true;
+}
+
+// options.key: a boolean, false when absent; false with a TypeError when it is no boolean.
+static bool get_bool_option(napi_env env, napi_value options, const char *key, bool *out) {
+  napi_value value;
+  *out = false;
+  return get_option(env, options, key, &value) && (value == NULL || get_bool(env, value, key, out));
 }
 
 // Node may mark 0-2 close-on-exec (measured: a file on stdout) and leave them non-blocking;
@@ -717,15 +722,12 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   pid_t pid;
   if (!get_args(env, info, 3, argv)) return NULL;
   napi_value oom;
-  napi_valuetype oom_type;
   int32_t oom_score_adj;
   if (!get_bool_option(env, argv[2], "newSession", &req.new_session) ||
-      !get_bool_option(env, argv[2], "foreground", &req.foreground))
+      !get_bool_option(env, argv[2], "foreground", &req.foreground) || !get_option(env, argv[2], "oomScoreAdj", &oom))
     return NULL;
   req.oom_score_adj[0] = '\0';
-  CHECK(napi_get_named_property(env, argv[2], "oomScoreAdj", &oom));
-  CHECK(napi_typeof(env, oom, &oom_type));
-  if (oom_type != napi_undefined) {
+  if (oom != NULL) {
     if (!get_int(env, oom, "oomScoreAdj", -1000, 1000, &oom_score_adj)) return NULL;
     snprintf(req.oom_score_adj, sizeof req.oom_score_adj, "%d", (int)oom_score_adj);
   }

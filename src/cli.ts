@@ -26,11 +26,12 @@ function watchFirst() {
   process.title = 'tsinit'; // so `ps` and `pkill node` in the app never take the init for node
   const libc = detectLibc();
   const native = loadNative(libc);
-  const signals = watchedSignals(realtimeRange(libc));
+  const realtime = realtimeRange(libc);
+  const signals = watchedSignals(realtime);
   const lostAtBoot = holdFromBoot(native, signals);
   const handOver = takeHandOver();
   const intake = new SignalIntake(native, signals, [...(handOver?.signals ?? []), ...lostAtBoot]);
-  return { libc, native, handOver, intake, commandLine };
+  return { realtime, native, handOver, intake, commandLine };
 }
 
 let started: ReturnType<typeof watchFirst> | Error;
@@ -42,8 +43,7 @@ try {
 
 async function main(argv: string[]): Promise<number> {
   if (started instanceof Error) throw started;
-  const { libc, native, handOver, intake, commandLine } = started;
-  const realtime = realtimeRange(libc);
+  const { realtime, native, handOver, intake, commandLine } = started;
   if (handOver) native.setEnvironment('NODE_OPTIONS', Buffer.from(handOver.nodeOptions, 'base64')); // the command's again, byte for byte
   // Node deletes NODE_UNIQUE_ID as it starts (a cluster worker's mark): the command's too.
   const uniqueId = startEnvironmentValue('NODE_UNIQUE_ID');

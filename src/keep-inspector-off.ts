@@ -1,5 +1,5 @@
-import { readdirSync, readlinkSync } from 'node:fs';
 import type { Log } from './log';
+import { openFiles } from './process-tree';
 
 // Node opens its inspector on 127.0.0.1:9229 when SIGUSR1 arrives with no listener, and PID 1
 // must forward SIGUSR1 instead. This module is cli.ts's first import so a listener exists before
@@ -22,22 +22,12 @@ export function closeInspectorOpenedAtBoot(log: Log): void {
   setTimeout(() => closeInspector(log), LAST_LOOK_MS).unref();
 }
 
+// The inspector is the only socket tsinit itself opens (0-2 are stdio, whatever they are).
 function closeInspector(log: Log): void {
-  if (!hasSocket()) return;
+  if (!openFiles('self').some(({ fd, target }) => fd > 2 && target.startsWith('socket:'))) return;
   const inspector = require('node:inspector') as typeof import('node:inspector');
   const url = inspector.url();
   if (url === undefined) return;
   inspector.close();
   log('warn', 'inspector-closed', `a SIGUSR1 during Node's start-up opened its inspector (${url}); closed`, { url });
-}
-
-// The inspector is the only socket tsinit itself opens (0-2 are stdio, whatever they are).
-function hasSocket(): boolean {
-  return readdirSync('/proc/self/fd').some((fd) => {
-    try {
-      return Number(fd) > 2 && readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
-    } catch {
-      return false; // the directory's own fd, closed by now
-    }
-  });
 }

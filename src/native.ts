@@ -69,44 +69,38 @@ export function loadNative(libc: 'gnu' | 'musl'): Native {
   const platform = `${process.platform}-${process.arch}-${libc}`;
   const override = process.env[NATIVE_OVERRIDE_VARIABLE];
   // Set, the override is the only candidate: a wrong path is an error, not a silent fallback.
-  if (override) return load(override, (reason) => `${NATIVE_OVERRIDE_VARIABLE}=${override}: cannot load it (${reason})`);
-  const failures: Error[] = [];
-  const reasons: string[] = [];
-  const tried = (candidate: string) => (reason: string, error: Error) => {
-    failures.push(error);
-    reasons.push(`${candidate} (${reason})`);
-  };
-  const beside = path.join(__dirname, '..', `tsinit.${platform}.node`);
-  const local = tryLoad(beside, tried(beside));
-  if (local) return local;
-  const name = `tsinit-${platform}`;
-  const installed = tryLoad(name, tried(name));
-  if (installed) {
-    const found = (require(`${name}/package.json`) as { version: string }).version;
-    const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
-    if (found === version) return installed;
-    tried(name)(`version ${found}, not tsinit's ${version}`, new Error(`${name} ${found}`));
+  if (override) {
+    const tried = attempt(override);
+    if ('addon' in tried) return tried.addon;
+    throw new Error(`${NATIVE_OVERRIDE_VARIABLE}=${override}: cannot load it (${tried.reason})`, { cause: tried.error });
   }
-  throw new Error(`no native addon for ${platform}; tried ${reasons.join(', ')}`, { cause: new AggregateError(failures) });
+  const name = `tsinit-${platform}`;
+  const failures: { candidate: string; reason: string; error: Error }[] = [];
+  for (const candidate of [path.join(__dirname, '..', `tsinit.${platform}.node`), name]) {
+    const tried = attempt(candidate);
+    if (!('addon' in tried)) failures.push({ candidate, ...tried });
+    else if (candidate !== name) return tried.addon;
+    else {
+      // The platform package only at tsinit's own version.
+      const found = (require(`${name}/package.json`) as { version: string }).version;
+      const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+      if (found === version) return tried.addon;
+      failures.push({ candidate, reason: `version ${found}, not tsinit's ${version}`, error: new Error(`${name} ${found}`) });
+    }
+  }
+  const tried = failures.map(({ candidate, reason }) => `${candidate} (${reason})`).join(', ');
+  throw new Error(`no native addon for ${platform}; tried ${tried}`, { cause: new AggregateError(failures.map(({ error }) => error)) });
 }
 
-// require() of an addon, or undefined with the reason (dlopen's own words, or "not installed").
-function tryLoad(candidate: string, failed: (reason: string, error: Error) => void): Native | undefined {
+// require() of an addon, or why not (dlopen's own words, or "not found").
+function attempt(candidate: string): { addon: Native } | { reason: string; error: Error } {
   try {
-    return require(candidate) as Native;
+    return { addon: require(candidate) as Native };
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     // --no-addons or --experimental-permission, most often from NODE_OPTIONS, which Node applies
     // before any code of tsinit's can set it aside.
     if (code === 'ERR_DLOPEN_DISABLED') throw new Error('Node may not load native addons here (--no-addons or --experimental-permission, in NODE_OPTIONS?): tsinit needs its addon; give those options to the command alone');
-    failed(code === 'MODULE_NOT_FOUND' ? 'not found' : message.split('\n')[0], error as Error);
-    return undefined;
+    return { reason: code === 'MODULE_NOT_FOUND' ? 'not found' : message.split('\n')[0], error: error as Error };
   }
-}
-
-function load(candidate: string, describe: (reason: string) => string): Native {
-  let failure: Error | undefined;
-  const loaded = tryLoad(candidate, (reason, error) => (failure = new Error(describe(reason), { cause: error })));
-  if (!loaded) throw failure!;
-  return loaded;
 }

@@ -1,7 +1,8 @@
-import { closeSync, readdirSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
+import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import { startEnvironmentValue } from './command-bytes';
 import type { Native } from './native';
+import { openFiles } from './process-tree';
 import type { SignalIntake } from './signal-intake';
 
 // The memfd the init hands its state over in across the restart. Only a file of this name,
@@ -34,17 +35,9 @@ export async function restartWithoutNodeOptions(native: Native, intake: SignalIn
 
 /** In the restarted init: the hand-over, read and closed (CMD must not inherit it); else undefined. */
 export function takeHandOver(): HandOver | undefined {
-  for (const fd of readdirSync('/proc/self/fd')) {
-    let target: string;
-    try {
-      target = readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      continue; // the directory's own fd, closed by now
-    }
-    if (target !== `/memfd:${HAND_OVER} (deleted)`) continue;
-    const handOver = JSON.parse(readFileSync(`/proc/self/fd/${fd}`, 'utf8')) as HandOver;
-    closeSync(Number(fd));
-    return handOver;
-  }
-  return undefined;
+  const file = openFiles('self').find(({ target }) => target === `/memfd:${HAND_OVER} (deleted)`);
+  if (file === undefined) return undefined;
+  const handOver = JSON.parse(readFileSync(`/proc/self/fd/${file.fd}`, 'utf8')) as HandOver;
+  closeSync(file.fd);
+  return handOver;
 }

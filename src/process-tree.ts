@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** One process as /proc/<pid>/stat shows it. */
 export interface ProcessInfo {
@@ -31,6 +31,19 @@ export function readProcess(pid: number | 'self'): ProcessInfo | undefined {
     session: Number(session),
     tpgid: Number(tpgid),
   };
+}
+
+/** The files a process has open: each fd with what /proc/<pid>/fd links it to. */
+export function openFiles(pid: number | 'self'): { fd: number; target: string }[] {
+  const files: { fd: number; target: string }[] = [];
+  for (const name of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      files.push({ fd: Number(name), target: readlinkSync(`/proc/${pid}/fd/${name}`) });
+    } catch {
+      // closed meanwhile (the directory's own fd among them)
+    }
+  }
+  return files;
 }
 
 /** Every process /proc shows now. */

@@ -1,7 +1,7 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import path from 'node:path';
-import { listProcesses, type ProcessInfo } from '../src/process-tree';
+import { listProcesses, openFiles, type ProcessInfo } from '../src/process-tree';
 
 /** The built CLI, as users run it. */
 export const CLI = path.resolve(__dirname, '../dist/cli.js');
@@ -92,6 +92,15 @@ export function namespaceProcesses(pid: number): ProcessInfo[] {
       return false;
     }
   });
+}
+
+/** The sockets `pid` has open besides 0-2 (the test's own stdio socketpairs): the inspector's port; none once gone. */
+export function socketsOf(pid: number): string[] {
+  try {
+    return openFiles(pid).filter(({ fd, target }) => fd > 2 && target.startsWith('socket:')).map(({ target }) => target);
+  } catch {
+    return [];
+  }
 }
 
 /** The `Name:\tvalue` lines of a /proc/<pid>/status text, as a map. */

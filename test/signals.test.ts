@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, parseStatus, RECORDER, startRecorder, waitFor } from './helpers';
+import { FIXTURES, parseStatus, RECORDER, socketsOf, startRecorder, waitFor } from './helpers';
 
 // Every catchable signal but SIGCHLD, the fault signals and the terminal's TTIN/TTOU, by name,
 // then glibc's real-time range.
@@ -66,11 +66,7 @@ describe('signal forwarding by tsinit as PID 1', () => {
         await waitFor('SIGUSR1 to reach the command', () => received().length === count);
       }
       expect(received()).toEqual(Array(5).fill(constants.signals.SIGUSR1));
-      const sockets = readdirSync(`/proc/${pid}/fd`)
-        .filter((fd) => Number(fd) > 2) // 0-2 are the test's own stdio socketpairs
-        .map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`))
-        .filter((target) => target.startsWith('socket:'));
-      expect(sockets).toEqual([]);
+      expect(socketsOf(pid)).toEqual([]);
       expect(init.stderr()).toBe('');
     } finally {
       await stop();

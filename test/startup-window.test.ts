@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { childrenOf, parseStatus, startInit, waitFor, type StartOptions } from './helpers';
+import { childrenOf, parseStatus, socketsOf, startInit, waitFor, type StartOptions } from './helpers';
 
 const RUNS = 40;
 
@@ -102,15 +102,6 @@ describe('a stop signal sent while tsinit starts is acted on, not lost', () => {
   });
 });
 
-// Whether `pid` has a socket open besides its stdio: the inspector's listening port.
-function hasSocket(pid: number): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => Number(fd) > 2 && readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:'));
-  } catch {
-    return false; // gone
-  }
-}
-
 describe("a SIGUSR1 sent while tsinit starts never leaves Node's inspector open", () => {
   // Node keeps SIGUSR1 blocked from its start until its inspector handler takes it; a helper
   // thread then has the port opened, and tsinit closes it (it looks until 1 s after start-up).
@@ -126,8 +117,8 @@ describe("a SIGUSR1 sent while tsinit starts never leaves Node's inspector open"
     void init.closed.then((closed) => (code = closed.code));
     await waitFor('the inspector closed, or never opened, or the signal forwarded', () => {
       if (code !== undefined) return true;
-      if (init.stderr().includes('Debugger listening')) return init.stderr().includes('opened its inspector') && !hasSocket(pid);
-      return performance.now() - sent > 1_500 && !hasSocket(pid);
+      if (init.stderr().includes('Debugger listening')) return init.stderr().includes('opened its inspector') && socketsOf(pid).length === 0;
+      return performance.now() - sent > 1_500 && socketsOf(pid).length === 0;
     });
     const exited = code; // CMD died of the signal, before its trap
     if (exited === undefined) process.kill(pid, 'SIGKILL');
