@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AS_PID_1, FIXTURES, initPidOf, namespaceProcesses, startCommand, startInit, waitFor } from './helpers';
+import { detectLibc } from '../src/native';
+import { AS_PID_1, CLI, FIXTURES, initPidOf, namespaceProcesses, startCommand, startInit, waitFor } from './helpers';
 
 const LEFTOVER = `sh ${path.join(FIXTURES, 'leftover.sh')}`;
 
@@ -58,10 +59,15 @@ describe('leftovers tsinit may not signal', () => {
     const becomeRoot = path.join(dir, 'become-root');
     execFileSync('cc', ['-O2', '-o', becomeRoot, path.join(FIXTURES, 'become-root.c')]);
     chmodSync(becomeRoot, 0o4755);
-    const [unshare, ...namespace] = AS_PID_1.slice(0, 4);
+    // uid 1000 may not reach into this checkout (a clone in a 0700 directory): tsinit runs from copies.
+    const cli = path.join(dir, 'cli.js');
+    const addon = path.join(dir, 'tsinit.node');
+    copyFileSync(CLI, cli);
+    copyFileSync(path.resolve(CLI, '../..', `tsinit.linux-${process.arch}-${detectLibc()}.node`), addon);
     const asUser = ['setpriv', '--reuid=1000', '--regid=1000', '--clear-groups'];
-    const init = startCommand([unshare, ...namespace, ...asUser, ...AS_PID_1.slice(4), '-v', '--grace', '300ms', '--', 'sh', '-c', `${becomeRoot} sleep 30 & sleep 30 & sleep 0.2; exit 4`]);
-    expect((await init.closed).code).toBe(4);
+    const command = [...AS_PID_1.slice(0, 4), ...asUser, process.execPath, cli, '-v', '--grace', '300ms', '--', 'sh', '-c', `${becomeRoot} sleep 30 & sleep 30 & sleep 0.2; exit 4`];
+    const init = startCommand(command, { env: { TSINIT_NATIVE_LIBRARY_PATH: addon } });
+    expect((await init.closed).code, init.stderr()).toBe(4);
     const stderr = init.stderr();
     expect(stderr).toMatch(/\[tsinit\] cannot signal leftover \d+ \(sleep\): EPERM\n/);
     expect(stderr).toMatch(/\[tsinit\] leftover \d+ \(sleep\) killed by SIGTERM\n/);
