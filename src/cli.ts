@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
   if (options.help) return writeAll(1, HELP), 0;
   if (options.version) return writeAll(1, `tsinit version ${version}${TSINIT_COMMIT ? ` - git.${TSINIT_COMMIT}` : ''}\n`), 0;
   if (options.license) return writeAll(1, readFileSync(path.join(__dirname, '..', 'LICENSE'), 'utf8')), 0;
-  if (!handOver) await restartWithoutNodeOptions(native, intake, commandLine);
+  if (!handOver) await restartWithoutNodeOptions(native, intake, commandLine, log);
   // CMD's words as given, not as Node decoded them: the last ones of the command line.
   const bytes = { commandBytes: commandLine.slice(commandLine.length - options.command.length), searchPath: startEnvironmentValue('PATH') };
   const code = await runLifecycle({ ...options, ...bytes, realtime, oomScoreAdj: commandOomScoreAdj(log) }, native, log, intake);

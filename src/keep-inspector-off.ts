@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Log } from './log';
 import { openFiles } from './process-tree';
 
@@ -24,7 +25,7 @@ export function closeInspectorOpenedAtBoot(log: Log): void {
 
 // The inspector is the only socket tsinit itself opens (0-2 are stdio, whatever they are).
 function closeInspector(log: Log): void {
-  if (!openFiles('self').some(({ fd, target }) => fd > 2 && target.startsWith('socket:'))) return;
+  if (existsSync('/proc/self/fd') && !openFiles('self').some(({ fd, target }) => fd > 2 && target.startsWith('socket:'))) return;
   const inspector = require('node:inspector') as typeof import('node:inspector');
   const url = inspector.url();
   if (url === undefined) return;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
+import { readProcFile } from './process-tree';
 
 /** How one child ended, as waitpid reported it. */
 export interface Reaped {
@@ -59,9 +60,11 @@ export function errnoName(errno: number): string {
 /** Environment variable naming an addon file to load instead of the detected one. */
 export const NATIVE_OVERRIDE_VARIABLE = 'TSINIT_NATIVE_LIBRARY_PATH';
 
-/** musl or glibc, from the libc mapped into this process: no process.report, no ldd. */
+/** musl or glibc, from the libc mapped into this process: no ldd; process.report only where /proc is not mounted. */
 export function detectLibc(): 'gnu' | 'musl' {
-  return /\/ld-musl-|\/libc\.musl-/.test(readFileSync('/proc/self/maps', 'utf8')) ? 'musl' : 'gnu';
+  const maps = readProcFile('/proc/self/maps');
+  if (maps === undefined) return (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime ? 'gnu' : 'musl';
+  return /\/ld-musl-|\/libc\.musl-/.test(maps.toString('latin1')) ? 'musl' : 'gnu';
 }
 
 /** Loads the addon the napi-rs way: override variable, file beside the package, platform package. */

@@ -1,6 +1,7 @@
-import { closeSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, writeSync } from 'node:fs';
 import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import { startEnvironmentValue } from './command-bytes';
+import type { Log } from './log';
 import type { Native } from './native';
 import { openFiles } from './process-tree';
 import type { SignalIntake } from './signal-intake';
@@ -21,9 +22,10 @@ export interface HandOver {
  * the value and every signal held so far go along in a memfd. Returns only when NODE_OPTIONS
  * was unset or empty.
  */
-export async function restartWithoutNodeOptions(native: Native, intake: SignalIntake, commandLine: Buffer[]): Promise<void> {
+export async function restartWithoutNodeOptions(native: Native, intake: SignalIntake, commandLine: Buffer[], log: Log): Promise<void> {
   const value = process.env.NODE_OPTIONS;
   if (!value) return;
+  if (!existsSync('/proc/self/exe')) return log('warn', 'restart-skipped', 'NODE_OPTIONS applies to tsinit too: /proc is not mounted, so tsinit cannot restart without it');
   await nextLoopTurn(); // signals counted so far reach the intake; later ones stay counted in the addon
   const fd = native.memfdCreate(HAND_OVER);
   const bytes = startEnvironmentValue('NODE_OPTIONS') ?? Buffer.from(value); // text only if changed since
@@ -35,6 +37,7 @@ export async function restartWithoutNodeOptions(native: Native, intake: SignalIn
 
 /** In the restarted init: the hand-over, read and closed (CMD must not inherit it); else undefined. */
 export function takeHandOver(): HandOver | undefined {
+  if (!existsSync('/proc/self/fd')) return undefined; // no /proc: no restart happened either
   const file = openFiles('self').find(({ target }) => target === `/memfd:${HAND_OVER} (deleted)`);
   if (file === undefined) return undefined;
   const handOver = JSON.parse(readFileSync(`/proc/self/fd/${file.fd}`, 'utf8')) as HandOver;

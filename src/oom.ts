@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Log } from './log';
+import { readProcFile } from './process-tree';
 
 // What the init gives itself where permitted, as container runtimes' shims do: the last pick,
 // yet not exempt (-1000), should it be the one that grows.
@@ -16,7 +17,9 @@ const GROWTH_MARGIN = 2;
  * this memory limit. Returns the oom_score_adj CMD is to get (undefined: as inherited).
  */
 export function commandOomScoreAdj(log: Log): number | undefined {
-  const original = Number(readFileSync('/proc/self/oom_score_adj', 'utf8'));
+  const score = readProcFile('/proc/self/oom_score_adj');
+  if (score === undefined) return undefined; // no /proc: nothing to weigh with
+  const original = Number(score.toString());
   try {
     writeFileSync('/proc/self/oom_score_adj', String(INIT_OOM_SCORE_ADJ));
     log('debug', 'oom-score', `oom_score_adj ${INIT_OOM_SCORE_ADJ} for tsinit, ${original} for the command: the init is the OOM killer's last pick`, {

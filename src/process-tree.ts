@@ -1,5 +1,15 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
+/** A /proc file's bytes, or undefined where /proc is not mounted (a chroot, a bare mount namespace). */
+export function readProcFile(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /** One process as /proc/<pid>/stat shows it. */
 export interface ProcessInfo {
   pid: number;

@@ -34,7 +34,7 @@ export class TreeShutdown {
   start(why: string): void {
     if (!this.anyoneLeft()) return this.finish();
     if (!procIsOurs()) {
-      this.log('warn', 'shutdown-skipped', `${why}; /proc is not this PID namespace's, so leftovers are left to the kernel`);
+      this.log('warn', 'shutdown-skipped', `${why}; /proc is not mounted or not this PID namespace's, so leftovers are left to the kernel`);
       return this.finish();
     }
     const left = this.scan();
