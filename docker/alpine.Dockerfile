@@ -1,6 +1,8 @@
-# tsinit on Alpine (musl): the same package loads its linux-<arch>-musl addon.
+# tsinit on Alpine (musl), from the tarballs npm/pack.sh writes: tsinit.tgz, and the platform package
+# as tsinit-platform.tgz (tsinit-linux-x64-musl or -arm64-musl). From the registry, the RUN line is
+# `npm install -g tsinit`, which brings the platform package itself.
 FROM node:20-alpine
-COPY tsinit.tgz /tmp/tsinit.tgz
-RUN npm install -g /tmp/tsinit.tgz && rm /tmp/tsinit.tgz
+COPY tsinit.tgz tsinit-platform.tgz /tmp/
+RUN npm install -g --offline /tmp/tsinit.tgz /tmp/tsinit-platform.tgz && rm /tmp/tsinit*.tgz
 ENTRYPOINT ["tsinit", "--"]
 CMD ["sh", "-c", "echo hello from pid $$ under tsinit"]

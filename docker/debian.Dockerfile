@@ -1,7 +1,8 @@
-# tsinit on Debian slim. Built by docker/smoke-test.sh from a packed tarball; from the registry,
-# the RUN line is `npm install -g tsinit`.
+# tsinit on Debian slim, from the tarballs npm/pack.sh writes: tsinit.tgz, and the platform package
+# as tsinit-platform.tgz (tsinit-linux-x64-gnu or -arm64-gnu). From the registry, the RUN line is
+# `npm install -g tsinit`, which brings the platform package itself.
 FROM node:20-bookworm-slim
-COPY tsinit.tgz /tmp/tsinit.tgz
-RUN npm install -g /tmp/tsinit.tgz && rm /tmp/tsinit.tgz
+COPY tsinit.tgz tsinit-platform.tgz /tmp/
+RUN npm install -g --offline /tmp/tsinit.tgz /tmp/tsinit-platform.tgz && rm /tmp/tsinit*.tgz
 ENTRYPOINT ["tsinit", "--"]
 CMD ["sh", "-c", "echo hello from pid $$ under tsinit"]

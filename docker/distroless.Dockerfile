@@ -1,7 +1,9 @@
-# tsinit in a distroless image: no shell, no npm, so node runs tsinit's cli.js directly.
+# tsinit in a distroless image: no shell, no npm, so node runs tsinit's cli.js directly. Installed
+# from the tarballs npm/pack.sh writes: tsinit.tgz, and the platform package as tsinit-platform.tgz
+# (tsinit-linux-x64-gnu or -arm64-gnu); from the registry, `npm install --prefix /opt/tsinit tsinit`.
 FROM node:20-bookworm-slim AS install
-COPY tsinit.tgz /tmp/tsinit.tgz
-RUN npm install --prefix /opt/tsinit /tmp/tsinit.tgz
+COPY tsinit.tgz tsinit-platform.tgz /tmp/
+RUN npm install --offline --prefix /opt/tsinit /tmp/tsinit.tgz /tmp/tsinit-platform.tgz
 
 FROM gcr.io/distroless/nodejs20-debian12
 COPY --from=install /opt/tsinit /opt/tsinit

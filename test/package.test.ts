@@ -7,52 +7,47 @@ import { startCommand } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
 const NAMESPACE = ['unshare', '--pid', '--fork', '--mount-proc'];
-const npm = (cwd: string, ...args: string[]) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], { cwd, encoding: 'utf8' });
+const npm = (cwd: string, ...args: string[]) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--offline'], { cwd, encoding: 'utf8' });
 const run = async (command: string[], cwd?: string) => {
   const started = startCommand(command, { cwd });
   const { code } = await started.closed;
   return { code, stdout: started.stdout(), stderr: started.stderr() };
 };
 
-// The package as a new user gets it: `npm pack`, then installed from the tarball in an empty dir.
+// The package as a release publishes it (npm/pack.sh), installed in an empty directory from the
+// main tarball and this platform's, offline: nothing but those two is needed at run time.
 let work: string;
-let tarball: string;
+let tarballs: { main: string; platform: string };
 let project: string;
 beforeAll(() => {
   work = mkdtempSync(path.join(tmpdir(), 'tsinit-package-'));
-  tarball = path.join(work, npm(ROOT, 'pack', '--pack-destination', work).trim().split('\n').pop()!);
+  execFileSync('sh', [path.join(ROOT, 'npm/pack.sh'), work]);
+  const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  tarballs = { main: path.join(work, `tsinit-${version}.tgz`), platform: path.join(work, `tsinit-linux-${process.arch}-gnu-${version}.tgz`) };
   project = path.join(work, 'project');
   execFileSync('mkdir', ['-p', project]);
   npm(project, 'init', '-y');
-  npm(project, 'install', tarball);
+  npm(project, 'install', '--offline', tarballs.main, tarballs.platform);
 }, 120_000);
 
 // A Node program of a user's, importing the installed package, run as PID 1.
 const runProgram = (program: string) => run([...NAMESPACE, process.execPath, '--input-type=module', '-e', program], project);
+const manifestIn = (tarball: string) => JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
 
-// A Dockerfile's `RUN npm install` and ENTRYPOINT, replayed under a directory standing for `/`.
-function replayDockerfile(name: string, root: string): string[] {
-  const dockerfile = readFileSync(path.join(ROOT, 'docker', name), 'utf8');
-  const install = /^RUN npm install (.*?)\/tmp\/tsinit\.tgz/m.exec(dockerfile)![1].trim().split(/\s+/);
-  const prefix = install[0] === '-g' ? '/usr/local' : install[install.indexOf('--prefix') + 1];
-  npm(ROOT, 'install', ...(install[0] === '-g' ? ['-g'] : []), '--prefix', path.join(root, prefix), tarball);
-  const entrypoint: string[] = JSON.parse(/^ENTRYPOINT (.*)$/m.exec(dockerfile)![1]);
-  return entrypoint.map((word) => {
-    if (word === 'tsinit') return path.join(root, '/usr/local/bin/tsinit'); // on the image's PATH
-    if (word === '/nodejs/bin/node') return process.execPath; // distroless's node
-    return word.startsWith('/') ? path.join(root, word) : word;
+describe('the npm package, installed from its tarballs', () => {
+  it('carries no addon itself: the platform packages do, pinned at its exact version', () => {
+    expect(execFileSync('tar', ['-tzf', tarballs.main], { encoding: 'utf8' })).not.toMatch(/\.node$/m);
+    const { version, optionalDependencies } = manifestIn(tarballs.main);
+    const platforms = ['linux-x64-gnu', 'linux-x64-musl', 'linux-arm64-gnu', 'linux-arm64-musl'];
+    expect(optionalDependencies).toEqual(Object.fromEntries(platforms.map((platform) => [`tsinit-${platform}`, version])));
+    expect(execFileSync('tar', ['-tzf', tarballs.platform], { encoding: 'utf8' })).toMatch(new RegExp(`^package/tsinit\\.linux-${process.arch}-gnu\\.node$`, 'm'));
   });
-}
 
-describe('the npm package, installed from its tarball', () => {
-  it('runs as PID 1 through its bin', async () => {
+  it('runs as PID 1 through its bin, with the addon from the platform package', async () => {
     const result = await run([...NAMESPACE, path.join(project, 'node_modules/.bin/tsinit'), '--', 'sh', '-c', 'exit 7']);
     expect(result).toEqual({ code: 7, stdout: '', stderr: '' });
-  });
-
-  it.each(['debian.Dockerfile', 'alpine.Dockerfile', 'distroless.Dockerfile'])('runs as PID 1 from the paths %s installs to', async (name) => {
-    const entrypoint = replayDockerfile(name, mkdtempSync(path.join(work, 'root-')));
-    expect(await run([...NAMESPACE, ...entrypoint, 'sh', '-c', 'exit 7'])).toEqual({ code: 7, stdout: '', stderr: '' });
+    const loaded = await run([...NAMESPACE, path.join(project, 'node_modules/.bin/tsinit'), '--', 'sh', '-c', 'grep -o "[^ ]*\\.node$" /proc/1/maps | sort -u']);
+    expect(loaded.stdout).toBe(`${path.join(project, `node_modules/tsinit-linux-${process.arch}-gnu/tsinit.linux-${process.arch}-gnu.node`)}\n`);
   });
 
   it("offers `run` to Node programs, with lifecycle events", async () => {

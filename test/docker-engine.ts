@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { startCommand } from './helpers';
+
+/** What a docker command printed and how it ended. */
+export interface DockerResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A Docker engine of the tests' own, and the client that talks to it. */
+export interface Engine {
+  /** The client's environment: DOCKER_HOST is this engine's socket. */
+  env: Record<string, string>;
+  /** The docker client a user would type (first on PATH); it speaks the engine's API version. */
+  client: string;
+  docker(args: string[], input?: string | Buffer): Promise<DockerResult>;
+  /** Stops the engine (by its pid) and removes its data root: containers and images with it. */
+  stop(): Promise<void>;
+}
+
+/** An executable of PATH's, or an error that says how to get it. */
+export function onPath(name: string, getIt: string): string {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    try {
+      accessSync(path.join(dir, name), constants.X_OK);
+      return path.join(dir, name);
+    } catch {
+      // not in this one
+    }
+  }
+  throw new Error(`${name} not found on PATH: ${getIt}`);
+}
+
+/** Runs a command to its end, with `input` on its stdin. */
+export async function runToEnd(command: string[], env: Record<string, string> = {}, input?: string | Buffer): Promise<DockerResult> {
+  const started = startCommand(command, { env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  started.child.stdin?.end(input);
+  const { code } = await started.closed;
+  return { code, stdout: started.stdout(), stderr: started.stderr() };
+}
+
+/**
+ * Starts Debian's dockerd as the issue's machines can run it (no systemd, no iptables, no bridge),
+ * on a socket, data root and exec root of its own, so it neither needs nor disturbs another
+ * engine; it starts its own containerd. Fails with the daemon's log when it does not come up.
+ */
+export async function startEngine(): Promise<Engine> {
+  const getIt = "install Debian's docker.io (the README's test command does)";
+  const dockerd = onPath('dockerd', getIt);
+  const client = onPath('docker', getIt);
+  const dir = mkdtempSync('/tmp/tsinit-docker-'); // short: the socket's path must fit in sun_path
+  const logFile = path.join(dir, 'dockerd.log');
+  const env = { DOCKER_HOST: `unix://${dir}/docker.sock`, DOCKER_BUILDKIT: '0' };
+  const args = ['--iptables=false', '--ip6tables=false', '--bridge=none', '--storage-driver=overlay2'];
+  args.push('--data-root', `${dir}/data`, '--exec-root', `${dir}/exec`, '--pidfile', `${dir}/dockerd.pid`, '--host', env.DOCKER_HOST);
+  const log = openSync(logFile, 'a');
+  const daemon = spawn(dockerd, args, { stdio: ['ignore', log, log] });
+  closeSync(log);
+  const exited = new Promise<string>((resolve) => daemon.on('exit', (code, signal) => resolve(`dockerd exited (${signal ?? `code ${code}`})`)));
+  let ended: string | undefined;
+  void exited.then((why) => (ended = why));
+  const docker = (dockerArgs: string[], input?: string | Buffer) => runToEnd([client, ...dockerArgs], env, input);
+  const deadline = Date.now() + 60_000;
+  const answers = async () => (await docker(['info'])).code === 0;
+  try {
+    while (!(await answers())) {
+      if (ended || Date.now() > deadline) throw new Error(ended ?? 'no answer in 60 s');
+      await delay(100); // each try is a process: no tighter
+    }
+  } catch (error) {
+    daemon.kill('SIGKILL');
+    const log = readFileSync(logFile, 'utf8');
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`the Docker engine did not start (${(error as Error).message}); dockerd's log:\n${log}`);
+  }
+  const stop = async () => {
+    daemon.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { env, client, docker, stop };
+}

@@ -1,0 +1,119 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { onPath, runToEnd, type DockerResult, type Engine } from './docker-engine';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** The images the container tests run. */
+export const IMAGES = {
+  debian: 'tsinit-test/debian',
+  /** The debian image plus tini, the reference where a figure is compared. */
+  debianWithTini: 'tsinit-test/debian-tini',
+  distroless: 'tsinit-test/distroless',
+};
+
+// The names the Dockerfiles build FROM, made here since no registry is reachable.
+const NODE_BASE = 'node:20-bookworm-slim';
+const DISTROLESS_BASE = 'gcr.io/distroless/nodejs20-debian12';
+
+// A command that must succeed: its output, or an error carrying what it printed.
+async function must(what: string, result: Promise<DockerResult>): Promise<string> {
+  const { code, stdout, stderr } = await result;
+  if (code !== 0) throw new Error(`${what} failed (exit ${code}):\n${stderr}${stdout}`);
+  return stdout;
+}
+
+// The Debian mirror apt uses here for `codename` (deb822 .sources or one-line sources.list).
+function aptMirror(codename: string): string {
+  const sources = ['/etc/apt/sources.list', ...readdirSync('/etc/apt/sources.list.d').map((name) => `/etc/apt/sources.list.d/${name}`)];
+  for (const file of sources.filter((name) => /\.(list|sources)$/.test(name))) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const stanza of text.split(/\n\s*\n/)) {
+      const uri = /^URIs:\s*(\S+)/m.exec(stanza)?.[1];
+      if (uri && /^Suites:(.*)$/m.exec(stanza)?.[1].trim().split(/\s+/).includes(codename)) return uri;
+    }
+    const line = new RegExp(`^deb\\s+(?:\\[[^\\]]*\\]\\s+)?(\\S+)\\s+${codename}\\s`, 'm').exec(text);
+    if (line) return line[1];
+  }
+  throw new Error(`no apt source for ${codename} in /etc/apt: mmdebstrap needs a mirror`);
+}
+
+// Debian minbase from apt's mirror, imported as local/debian:<codename> (about a minute).
+function buildDebianBase(engine: Engine, codename: string): Promise<string> {
+  const mmdebstrap = onPath('mmdebstrap', "install Debian's mmdebstrap (the README's test command does)");
+  const script = 'set -o pipefail; "$0" --variant=minbase --quiet "$1" - "$2" | "$3" import - "$4"';
+  const command = ['bash', '-c', script, mmdebstrap, codename, aptMirror(codename), engine.client, `local/debian:${codename}`];
+  return must('mmdebstrap | docker import', runToEnd(command, engine.env));
+}
+
+// node:20-bookworm-slim's layout on that base: this machine's node and npm, the user node (1000).
+async function buildNodeImage(engine: Engine, context: string, codename: string): Promise<string> {
+  mkdirSync(context);
+  copyFileSync(process.execPath, path.join(context, 'node'));
+  cpSync(path.resolve(realpathSync(onPath('npm', 'npm comes with Node.js')), '../..'), path.join(context, 'npm'), { recursive: true });
+  const dockerfile = [
+    `FROM local/debian:${codename}`,
+    'COPY node /usr/local/bin/node',
+    'COPY npm /usr/local/lib/node_modules/npm',
+    'RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && groupadd -g 1000 node && useradd -m -u 1000 -g node node',
+  ];
+  writeFileSync(path.join(context, 'Dockerfile'), `${dockerfile.join('\n')}\n`);
+  return must(`building ${NODE_BASE}`, engine.docker(['build', '-q', '-t', NODE_BASE, context]));
+}
+
+// distroless/nodejs20's layout: /nodejs/bin/node, the libraries ldd lists, passwd, /tmp; no shell.
+function buildDistrolessBase(engine: Engine, root: string): Promise<string> {
+  const files = [process.execPath, ...execFileSync('ldd', [process.execPath], { encoding: 'utf8' }).matchAll(/(\/\S+) \(0x/g)].map((file) =>
+    typeof file === 'string' ? file : file[1],
+  );
+  for (const file of files) {
+    const target = path.join(root, file === process.execPath ? '/nodejs/bin/node' : file);
+    mkdirSync(path.dirname(target), { recursive: true });
+    copyFileSync(realpathSync(file), target);
+    chmodSync(target, 0o755);
+  }
+  mkdirSync(path.join(root, 'etc'));
+  writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n');
+  writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\nnonroot:x:65532:\n');
+  mkdirSync(path.join(root, 'tmp'));
+  chmodSync(path.join(root, 'tmp'), 0o1777);
+  const script = 'set -o pipefail; tar -C "$0" -c . | "$1" import --change \'ENTRYPOINT ["/nodejs/bin/node"]\' - "$2"';
+  return must(`importing ${DISTROLESS_BASE}`, runToEnd(['bash', '-c', script, root, engine.client, DISTROLESS_BASE], engine.env));
+}
+
+// The context docker/*.Dockerfile expect: the tarballs npm/pack.sh writes, and tini for the reference image.
+async function packContext(context: string): Promise<void> {
+  mkdirSync(context);
+  const packed = path.join(context, 'packed');
+  mkdirSync(packed);
+  await must('npm/pack.sh', runToEnd(['sh', path.join(ROOT, 'npm/pack.sh'), packed]));
+  const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  copyFileSync(path.join(packed, `tsinit-${version}.tgz`), path.join(context, 'tsinit.tgz'));
+  copyFileSync(path.join(packed, `tsinit-linux-${process.arch}-gnu-${version}.tgz`), path.join(context, 'tsinit-platform.tgz'));
+  copyFileSync(onPath('tini-static', "install Debian's tini"), path.join(context, 'tini'));
+}
+
+/**
+ * Builds, from this machine alone (no registry is reachable), the bases the Dockerfiles name,
+ * then docker/debian.Dockerfile and docker/distroless.Dockerfile as they are, on the packed
+ * tarballs, and the debian image with tini added.
+ */
+export async function buildImages(engine: Engine, work: string): Promise<void> {
+  const codename = /^VERSION_CODENAME=(\S+)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'bookworm';
+  const context = path.join(work, 'tsinit');
+  await Promise.all([
+    buildDebianBase(engine, codename).then(() => buildNodeImage(engine, path.join(work, 'node'), codename)),
+    buildDistrolessBase(engine, path.join(work, 'distroless')),
+    packContext(context),
+  ]);
+  const build = (image: string, dockerfile: string, input?: string) =>
+    must(`building ${image}`, engine.docker(['build', '-q', '-t', image, '-f', dockerfile, context], input));
+  await Promise.all([build(IMAGES.debian, path.join(ROOT, 'docker/debian.Dockerfile')), build(IMAGES.distroless, path.join(ROOT, 'docker/distroless.Dockerfile'))]);
+  await build(IMAGES.debianWithTini, '-', `FROM ${IMAGES.debian}\nCOPY tini /usr/bin/tini\n`);
+}

@@ -1,0 +1,163 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { descendantsOf, readProcess } from '../src/process-tree';
+import { startEngine, type Engine } from './docker-engine';
+import { buildImages, IMAGES } from './docker-images';
+import { startCommand, waitFor, type Started } from './helpers';
+
+// tsinit in real containers: Debian's docker.io engine, images built here from the packed
+// tarballs and docker/*.Dockerfile as users build them; tini in the same image as the reference.
+let engine: Engine;
+let work: string;
+beforeAll(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'tsinit-images-'));
+  engine = await startEngine();
+  await buildImages(engine, work);
+}, 600_000);
+
+afterAll(async () => {
+  await engine?.stop();
+  rmSync(work, { recursive: true, force: true });
+}, 120_000);
+
+const INITS = { tsinit: [], tini: ['--entrypoint', 'tini'] } as const;
+
+// `docker run --rm` of `command` under `init` (tini takes `--` like tsinit's entrypoint).
+function run(init: keyof typeof INITS, command: string[], flags: string[] = [], input?: string | Buffer) {
+  const args = init === 'tini' ? ['--', ...command] : command;
+  return engine.docker(['run', '--rm', ...flags, ...INITS[init], IMAGES.debianWithTini, ...args], input);
+}
+
+async function inspect(container: string, field: string): Promise<string> {
+  return (await engine.docker(['inspect', '-f', `{{${field}}}`, container])).stdout.trim();
+}
+
+async function started(init: keyof typeof INITS, command: string[]): Promise<string> {
+  const { code, stdout, stderr } = await engine.docker(['run', '-d', ...INITS[init], IMAGES.debianWithTini, ...(init === 'tini' ? ['--'] : []), ...command]);
+  if (code !== 0) throw new Error(`docker run -d failed: ${stderr}`);
+  return stdout.trim();
+}
+
+// `docker stop` as Docker does it (SIGTERM, the timeout, SIGKILL), then the exit code it recorded.
+async function stopped(container: string, timeoutSeconds: number): Promise<number> {
+  await engine.docker(['stop', '-t', String(timeoutSeconds), container]);
+  const code = Number(await inspect(container, '.State.ExitCode'));
+  await engine.docker(['rm', '-f', container]);
+  return code;
+}
+
+const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+
+// `docker run -it` in a real pseudo-terminal (`script`); what the test writes to it is typed there.
+function inTerminal(name: string, command: string[], flags: string[] = []): Started {
+  const docker = [engine.client, 'run', '--rm', '-it', '--name', name, ...flags, IMAGES.debian, ...command];
+  return startCommand(['script', '-qfec', docker.map(quote).join(' '), '/dev/null'], { env: engine.env });
+}
+
+describe('in a Docker container', () => {
+  it("exits with the command's code as tini does: 0, 3, 143 when killed by SIGTERM, 127 not found, 126 not executable", async () => {
+    const commands = [['sh', '-c', 'exit 0'], ['sh', '-c', 'exit 3'], ['sh', '-c', 'kill -TERM $$'], ['no-such-command'], ['/etc/passwd']];
+    for (const init of ['tsinit', 'tini'] as const) {
+      const codes = [];
+      for (const command of commands) codes.push((await run(init, command)).code);
+      expect({ init, codes }).toEqual({ init, codes: [0, 3, 143, 127, 126] });
+    }
+  });
+
+  it('forwards `docker stop` to the command: sleep ends with 143, not the timeout\'s SIGKILL (137), as under tini', async () => {
+    for (const init of ['tsinit', 'tini'] as const) {
+      const container = await started(init, ['sleep', '1000']);
+      const pid = Number(await inspect(container, '.State.Pid'));
+      await waitFor('sleep to run', () => descendantsOf(pid).some((info) => info.name === 'sleep'));
+      expect({ init, code: await stopped(container, 10) }).toEqual({ init, code: 143 });
+    }
+  });
+
+  it('loses no `docker stop` sent right after `docker run -d` (20 in a row)', async () => {
+    const codes = [];
+    for (let i = 0; i < 20; i++) codes.push(await stopped(await started('tsinit', ['sleep', '1000']), 10));
+    expect(codes).toEqual(Array(20).fill(143));
+  });
+
+  it('reaps 50 double-forked orphans: none left as a zombie, as under tini', async () => {
+    const command = ['sh', '-c', 'for i in $(seq 50); do (sleep 0.2 &); done; exec sleep 1000'];
+    for (const init of ['tsinit', 'tini'] as const) {
+      const container = await started(init, command);
+      const pid = Number(await inspect(container, '.State.Pid'));
+      // The orphans exist once sh has exec'd sleep 1000; only reaping takes them out of the tree.
+      await waitFor(`${init} to reap every orphan`, () => {
+        const left = descendantsOf(pid);
+        return left.length === 1 && left[0].name === 'sleep';
+      });
+      await engine.docker(['rm', '-f', container]);
+    }
+  });
+
+  it('passes piped stdin through untouched (1 MB into wc)', async () => {
+    const result = await run('tsinit', ['wc', '-c'], ['-i'], Buffer.alloc(1_000_000, 'x'));
+    expect(result).toMatchObject({ code: 0, stdout: '1000000\n' });
+  });
+
+  it('runs as user 1000 (-u 1000:1000) and on a read-only root (--read-only)', async () => {
+    const asUser = await run('tsinit', ['sh', '-c', 'id -u; grep ^Uid: /proc/1/status; exit 4'], ['-u', '1000:1000']);
+    expect(asUser).toMatchObject({ code: 4, stdout: '1000\nUid:\t1000\t1000\t1000\t1000\n' });
+    const readOnly = await run('tsinit', ['sh', '-c', 'touch /x 2>/dev/null || echo read-only; exit 5'], ['--read-only']);
+    expect(readOnly).toEqual({ code: 5, stdout: 'read-only\n', stderr: '' });
+  });
+
+  it("gives the container's NODE_OPTIONS to the command and not to tsinit", async () => {
+    const program = 'console.log(process.env.NODE_OPTIONS, require("fs").readFileSync("/proc/1/environ", "latin1").includes("NODE_OPTIONS="))';
+    const result = await run('tsinit', ['node', '-e', program], ['-e', 'NODE_OPTIONS=--max-old-space-size=64']);
+    expect(result).toEqual({ code: 0, stdout: '--max-old-space-size=64 false\n', stderr: '' });
+  });
+
+  it('runs in the distroless image (no shell): its CMD, and an exit code through', async () => {
+    const hello = await engine.docker(['run', '--rm', IMAGES.distroless]);
+    expect(hello).toMatchObject({ code: 0, stdout: expect.stringMatching(/^hello from pid \d+ under tsinit\n$/) });
+    expect(await engine.docker(['run', '--rm', IMAGES.distroless, '/nodejs/bin/node', '-e', 'process.exit(7)'])).toMatchObject({ code: 7 });
+  });
+});
+
+describe('in a Docker container with a terminal (docker run -it)', () => {
+  const name = (what: string) => `tsinit-test-${what}-${process.pid}`;
+
+  it('delivers Ctrl-C to a trapping shell', async () => {
+    const script = 'trap "echo got INT; exit 7" INT; echo ready; while :; do sleep 0.1; done';
+    const terminal = inTerminal(name('ctrl-c'), ['bash', '-c', script]);
+    try {
+      await waitFor('the shell to be ready', () => terminal.stdout().includes('ready'));
+      terminal.child.stdin!.write('\x03');
+      expect(await terminal.closed).toEqual({ code: 7, signal: null });
+      expect(terminal.stdout()).toContain('got INT');
+    } finally {
+      terminal.child.kill('SIGKILL');
+      await engine.docker(['rm', '-f', name('ctrl-c')]);
+    }
+  });
+
+  it('lets an interactive bash stop a job with Ctrl-Z and resume it with fg', async () => {
+    const container = name('ctrl-z');
+    const terminal = inTerminal(container, ['bash', '--norc', '-i'], ['-e', 'PS1=tsinit-test$ ']);
+    const prompts = () => terminal.stdout().split('tsinit-test$ ').length - 1;
+    try {
+      await waitFor('the prompt', () => prompts() === 1);
+      const init = Number(await waitFor('the container', async () => (await inspect(container, '.State.Pid')) || undefined));
+      terminal.child.stdin!.write('sleep 1000\r');
+      const job = await waitFor('the job', () => descendantsOf(init).find((info) => info.name === 'sleep'));
+      terminal.child.stdin!.write('\x1a');
+      await waitFor('the job to stop', () => readProcess(job.pid)?.state === 'T' && prompts() === 2);
+      expect(terminal.stdout()).toMatch(/Stopped\s+sleep 1000/);
+      terminal.child.stdin!.write('fg\r');
+      await waitFor('the job to run again in the foreground', () => readProcess(job.pid)?.state === 'S' && readProcess(job.pid)?.tpgid === job.pgrp);
+      terminal.child.stdin!.write('\x03');
+      await waitFor('the job to end', () => readProcess(job.pid) === undefined && prompts() === 3);
+      terminal.child.stdin!.write('exit 5\r');
+      expect(await terminal.closed).toEqual({ code: 5, signal: null });
+    } finally {
+      terminal.child.kill('SIGKILL');
+      await engine.docker(['rm', '-f', container]);
+    }
+  });
+});
