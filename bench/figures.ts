@@ -68,22 +68,45 @@ export async function idleFigures(init: Init | undefined, cmd: string[], settleM
   const before = contextSwitches(pid);
   await new Promise((resolve) => setTimeout(resolve, idleMs));
   const wakeups = ((contextSwitches(pid) - before) * 1000) / idleMs;
-  const figures = { rssMB: kB('Rss') / 1024, pssMB: kB('Pss') / 1024, threads: threadsOf(pid).length, wakeupsPerS: wakeups };
+  const ussMB = (kB('Private_Clean') + kB('Private_Dirty')) / 1024;
+  const figures = { rssMB: kB('Rss') / 1024, pssMB: kB('Pss') / 1024, ussMB, threads: threadsOf(pid).length, wakeupsPerS: wakeups };
   await stop(started, pid);
   return figures;
 }
 
-/** Microseconds from kill(init, SIGUSR1) to the command's sigwaitinfo returning, per signal. */
-export async function forwardLatencies(init: Init, helper: string, count: number): Promise<number[]> {
+// Microseconds from kill(init, signal) to the command's sigwaitinfo returning; `arrived` is
+// how many the clock has printed before this one.
+async function forwardOnce(started: Started, pid: number, signal: NodeJS.Signals, arrived: number): Promise<number> {
+  const sent = process.hrtime.bigint();
+  process.kill(pid, signal);
+  const line = await waitFor('the signal to arrive', () => started.stdout().split('\n')[arrived + 1], 5_000);
+  return Number(BigInt(line) - sent) / 1e3;
+}
+
+async function startClock(init: Init, helper: string) {
   const started = startInNamespace(init, [helper, 'signal-clock']);
   await waitFor('the signal clock', () => started.stdout().startsWith('ready\n'));
-  const pid = await initPid(started);
+  return { started, pid: await initPid(started) };
+}
+
+/** SIGUSR1s forwarded back to back: the latency of each (µs), and the init's CPU per signal (µs). */
+export async function forwardLatencies(init: Init, helper: string, count: number) {
+  const { started, pid } = await startClock(init, helper);
   const latencies: number[] = [];
-  for (let i = 1; i <= count; i++) {
-    const sent = process.hrtime.bigint();
-    process.kill(pid, 'SIGUSR1');
-    const line = await waitFor('the signal to arrive', () => started.stdout().split('\n')[i], 5_000);
-    latencies.push(Number(BigInt(line) - sent) / 1e3);
+  const cpuBefore = cpuNs(pid);
+  for (let i = 0; i < count; i++) latencies.push(await forwardOnce(started, pid, 'SIGUSR1', i));
+  const cpuPerSignalUs = (cpuNs(pid) - cpuBefore) / 1e3 / count;
+  await stop(started, pid);
+  return { latencies, cpuPerSignalUs };
+}
+
+/** The latency (µs) of a SIGTERM after `idleMs` of quiet, as `docker stop` sends it: `count` times. */
+export async function firstSignalAfterIdle(init: Init, helper: string, idleMs: number, count: number): Promise<number[]> {
+  const { started, pid } = await startClock(init, helper);
+  const latencies: number[] = [];
+  for (let i = 0; i < count; i++) {
+    await new Promise((resolve) => setTimeout(resolve, idleMs)); // the quiet is what is measured
+    latencies.push(await forwardOnce(started, pid, 'SIGTERM', i));
   }
   await stop(started, pid);
   return latencies;

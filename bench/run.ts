@@ -4,12 +4,14 @@ import { cpus } from 'node:os';
 import path from 'node:path';
 import { detectLibc } from '../src/native';
 import { CLI } from '../test/helpers';
-import { exitLatency, forwardLatencies, idleFigures, NAMESPACE, orphanStorm, timeRun, type Init } from './figures';
+import { exitLatency, firstSignalAfterIdle, forwardLatencies, idleFigures, NAMESPACE, orphanStorm, timeRun, type Init } from './figures';
 
 const quick = process.argv.includes('--quick');
 const SIZES = quick
-  ? { runs: 3, signals: 20, orphans: 500, settleMs: 100, idleMs: 500 }
-  : { runs: 20, signals: 300, orphans: 20_000, settleMs: 1000, idleMs: 3000 };
+  ? { runs: 3, signals: 20, orphans: 500, settleMs: 100, idleMs: 500, afterIdle: 2 }
+  : { runs: 20, signals: 300, orphans: 20_000, settleMs: 1000, idleMs: 3000, afterIdle: 10 };
+// The quiet before the first signal: long enough for caches and the CPU to go cold.
+const QUIET_MS = 1000;
 const HELPER = path.join(__dirname, 'bench-helper');
 const NODE_IDLE = [process.execPath, '-e', 'setInterval(() => {}, 2 ** 31 - 1)'];
 // Node's own floor for the exit figure: print the clock, then _exit through our addon as tsinit does.
@@ -61,20 +63,24 @@ async function main(): Promise<void> {
   const idleNode = await idleFigures(undefined, NODE_IDLE, SIZES.settleMs, SIZES.idleMs);
   record('RSS', 'MB', 'node idle', idleNode.rssMB);
   record('Pss', 'MB', 'node idle', idleNode.pssMB);
+  record('USS', 'MB', 'node idle', idleNode.ussMB);
   record('threads', '', 'node idle', idleNode.threads);
   record('idle wake-ups', '/s', 'node idle', idleNode.wakeupsPerS);
   for (const init of INITS) {
     const idle = await idleFigures(init, ['sleep', '1000'], SIZES.settleMs, SIZES.idleMs);
     record('RSS', 'MB', init.name, idle.rssMB);
     record('Pss', 'MB', init.name, idle.pssMB);
+    record('USS', 'MB', init.name, idle.ussMB);
     record('threads', '', init.name, idle.threads);
     record('idle wake-ups', '/s', init.name, idle.wakeupsPerS);
   }
 
   for (const init of INITS) {
-    const latencies = await forwardLatencies(init, HELPER, SIZES.signals);
+    const { latencies, cpuPerSignalUs } = await forwardLatencies(init, HELPER, SIZES.signals);
     record('signal forward median', 'µs', init.name, median(latencies));
     record('signal forward p99', 'µs', init.name, quantile(latencies, 0.99));
+    record('init CPU per forwarded signal', 'µs', init.name, cpuPerSignalUs);
+    record(`first SIGTERM after ${QUIET_MS / 1000} s idle`, 'µs', init.name, await firstSignalAfterIdle(init, HELPER, QUIET_MS, SIZES.afterIdle));
   }
 
   for (const init of INITS) {

@@ -300,7 +300,7 @@ static napi_value reaped_entry(napi_env env, pid_t pid, int status, const char *
   return entry;
 }
 
-// The next exited child's pid and /proc/<pid>/comm, read while it is still a zombie.
+// The next exited child's pid, left a zombie, and its /proc/<pid>/comm when `name` is given.
 static pid_t peek_exited_child(char *name, size_t size) {
   siginfo_t info;
   char path[32];
@@ -308,7 +308,7 @@ static pid_t peek_exited_child(char *name, size_t size) {
   ssize_t got = 0;
   info.si_pid = 0;
   if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0) return errno == ECHILD ? 0 : -1;
-  if (info.si_pid == 0) return 0; // children, none exited
+  if (info.si_pid == 0 || name == NULL) return info.si_pid; // 0: children, none exited
   snprintf(path, sizeof path, "/proc/%d/comm", (int)info.si_pid);
   if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
     got = read(fd, name, size - 1);
@@ -327,6 +327,20 @@ static struct reaped_child {
 } *reaped;
 static size_t reaped_count, reaped_capacity;
 
+// Room for one more reaped status, before the reaping: a status must never lack a place.
+static struct reaped_child *reserve_reaped(void) {
+  if (reaped_count == reaped_capacity) {
+    size_t capacity = reaped_capacity ? 2 * reaped_capacity : 64;
+    struct reaped_child *grown = realloc(reaped, capacity * sizeof *reaped);
+    if (grown == NULL) return NULL;
+    reaped = grown;
+    reaped_capacity = capacity;
+  }
+  return &reaped[reaped_count];
+}
+
+static void end_fast_path(pid_t pid);
+
 // waitpid(-1, WNOHANG) until nothing is left: one SIGCHLD may stand for many exits.
 // reapAll() returns every child reaped, with its comm read while it was a zombie;
 // reapAll(pid) returns only that one, if it was among them: an orphan storm costs no objects.
@@ -340,20 +354,15 @@ static napi_value ReapAll(napi_env env, napi_callback_info info) {
   if (argc >= 1) CHECK(napi_typeof(env, argv[0], &type));
   if (type != napi_undefined && !get_int(env, argv[0], "pid", 1, INT_MAX_D, &only)) return NULL;
   for (;;) {
-    struct reaped_child *next;
+    struct reaped_child *next = reserve_reaped();
     pid_t pid;
-    if (reaped_count == reaped_capacity) { // room first: a reaped status must have a place
-      size_t capacity = reaped_capacity ? 2 * reaped_capacity : 64;
-      if ((next = realloc(reaped, capacity * sizeof *reaped)) == NULL) break; // the rest waits for the next call
-      reaped = next;
-      reaped_capacity = capacity;
-    }
-    next = &reaped[reaped_count];
-    if (only == 0 && (pid = peek_exited_child(next->name, sizeof next->name)) <= 0) {
+    if (next == NULL) break; // the rest waits for the next call
+    if ((pid = peek_exited_child(only == 0 ? next->name : NULL, sizeof next->name)) <= 0) {
       if (pid == 0) break;
       return throw_errno(env, "waitid", errno);
     }
-    pid = waitpid(only == 0 ? pid : -1, &next->status, WNOHANG);
+    end_fast_path(pid);
+    pid = waitpid(pid, &next->status, WNOHANG);
     if (pid == 0 || (pid < 0 && errno == ECHILD)) break;
     if (pid < 0) return throw_errno(env, "waitpid", errno);
     next->pid = pid;
@@ -393,11 +402,74 @@ static bool caught[NSIG];                // the addon's handler is installed for
 static struct sigaction previous[NSIG];  // the action it replaced, given back by unwatchSignals
 static uv_async_t *volatile wake_target; // the watch's async, read by the handler
 
-// Async-signal-safe: an atomic increment and a uv_async_send, on whichever thread the kernel picked.
+// The fast path, armed by JS once CMD runs (see forwardInHandler and reapInLoop): the handler
+// forwards signals itself and the loop reaps orphans, with no JS in between. It ends when CMD's
+// exit is seen, before its pid is freed: a pid freed may be another process's at once.
+static int forward_as[NSIG];  // 0: to JS; > 0: kill with this signal; -1: dropped
+static pid_t forward_target;  // CMD's pid; 0: nothing forwarded in the handler
+static bool forward_group;    // to CMD's group, or to CMD alone if the group is gone
+static int forwarding_now;    // handlers between reading forward_target and their kill()
+static pid_t reap_target;     // CMD, while orphans are reaped in the loop; 0: JS reaps
+static bool exit_armed;       // when CMD is reaped, exit at once...
+static bool exit_always;      // ...even with others left (grace 0), or only when none is
+static bool exit_remap_zero[256];
+
+// In the handler: kill() is async-signal-safe; forwarding_now lets the reaper wait out a kill()
+// in flight on another thread before it frees CMD's pid. True when the signal was dealt with.
+static bool forward_in_handler(int signum) {
+  int as = __atomic_load_n(&forward_as[signum], __ATOMIC_SEQ_CST);
+  pid_t target;
+  if (as == 0) return false;
+  __atomic_fetch_add(&forwarding_now, 1, __ATOMIC_SEQ_CST);
+  target = __atomic_load_n(&forward_target, __ATOMIC_SEQ_CST);
+  if (target > 0 && as > 0 && !(forward_group && kill(-target, as) == 0)) kill(target, as);
+  __atomic_fetch_sub(&forwarding_now, 1, __ATOMIC_SEQ_CST);
+  return target > 0;
+}
+
+// The handler forwards nothing from here on: any kill() in flight finishes first.
+static void stop_forwarding(void) {
+  __atomic_store_n(&forward_target, 0, __ATOMIC_SEQ_CST);
+  while (__atomic_load_n(&forwarding_now, __ATOMIC_SEQ_CST) > 0) {
+    // a handler on another thread is in its kill(): one syscall long
+  }
+}
+
+// Signals and SIGCHLD go to JS again, whatever CMD does.
+static void disarm_fast_path(void) {
+  stop_forwarding();
+  __atomic_store_n(&reap_target, 0, __ATOMIC_SEQ_CST);
+  exit_armed = false;
+}
+
+// CMD's pid is about to be freed: the handler stops forwarding to it and the loop stops
+// reaping for it; what comes next is JS's.
+static void end_fast_path(pid_t pid) {
+  if (pid <= 0) return;
+  if (__atomic_load_n(&reap_target, __ATOMIC_SEQ_CST) == pid) __atomic_store_n(&reap_target, 0, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&forward_target, __ATOMIC_SEQ_CST) == pid) stop_forwarding();
+}
+
+// In the handler, for SIGCHLD while the loop reaps for CMD: orphans are reaped right here
+// (waitid and waitpid are async-signal-safe). True when every exited child was an orphan, so
+// the loop need not wake; CMD's exit is left to the loop, which ends the fast path first.
+static bool reap_orphans_in_handler(void) {
+  pid_t cmd = __atomic_load_n(&reap_target, __ATOMIC_SEQ_CST), pid;
+  if (cmd == 0) return false;
+  while ((pid = peek_exited_child(NULL, 0)) > 0 && pid != cmd) waitpid(pid, NULL, WNOHANG);
+  return pid == 0;
+}
+
+// Async-signal-safe: dealt with in place, or an atomic increment and a uv_async_send, on
+// whichever thread the kernel picked.
 static void count_signal(int signum) {
-  __atomic_fetch_add(&held_counts[signum], 1, __ATOMIC_SEQ_CST);
-  uv_async_t *wake = __atomic_load_n(&wake_target, __ATOMIC_SEQ_CST);
-  if (wake != NULL) uv_async_send(wake);
+  int saved_errno = errno;
+  if (!(signum == SIGCHLD ? reap_orphans_in_handler() : forward_in_handler(signum))) {
+    __atomic_fetch_add(&held_counts[signum], 1, __ATOMIC_SEQ_CST);
+    uv_async_t *wake = __atomic_load_n(&wake_target, __ATOMIC_SEQ_CST);
+    if (wake != NULL) uv_async_send(wake);
+  }
+  errno = saved_errno;
 }
 
 // sigaction(sig, count_signal, &old): atomic, so the old disposition tells whether a one-shot
@@ -457,12 +529,53 @@ static struct {
   uv_async_t *wake;
 } watch;
 
+// As PID 1: no other process in the namespace (kill(-1, 0) finds none, zombies included).
+// Otherwise: no child at all, so no descendant either (a subreaper's orphans are its children).
+static bool nothing_left(void) {
+  siginfo_t info;
+  if (getpid() == 1) return kill(-1, 0) != 0 && errno == ESRCH;
+  return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD;
+}
+
+// The shell's convention (exit-status.ts), then --remap-exit.
+static int exit_code_of(int status) {
+  int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  return exit_remap_zero[code & 255] ? 0 : code;
+}
+
+// SIGCHLD while the loop reaps: orphans are reaped here and never reported. CMD's status is
+// kept for JS's next reapAll, or, with the fast exit armed and nothing left to wait for, it
+// is the process's exit code at once. True when JS is to hear of CMD's end (or of an error).
+static bool reap_in_loop(void) {
+  pid_t cmd = __atomic_load_n(&reap_target, __ATOMIC_SEQ_CST);
+  for (;;) {
+    struct reaped_child *slot = reserve_reaped();
+    pid_t pid = peek_exited_child(NULL, 0);
+    int status;
+    if (slot == NULL || pid < 0) return true; // JS's reapAll reports it
+    if (pid == 0) return false;
+    if (pid != cmd) {
+      waitpid(pid, &status, WNOHANG);
+      continue;
+    }
+    end_fast_path(pid);
+    if (waitpid(pid, &status, WNOHANG) != pid) return true;
+    if (exit_armed && (exit_always || nothing_left())) _exit(exit_code_of(status));
+    slot->pid = pid;
+    slot->status = status;
+    slot->name[0] = '\0';
+    reaped_count++;
+    return true;
+  }
+}
+
 // On the loop, after count_signal's wake: each signal counted goes to JS, as often as it came.
 static void on_wake(uv_async_t *wake) {
   napi_env env = watch.env;
   (void)wake;
   for (int signum = 1; signum < NSIG && watch.env == env; signum++) {
     unsigned int count = __atomic_exchange_n(&held_counts[signum], 0, __ATOMIC_SEQ_CST);
+    if (signum == SIGCHLD && count > 0 && __atomic_load_n(&reap_target, __ATOMIC_SEQ_CST) != 0) count = reap_in_loop() ? 1 : 0;
     while (count-- > 0 && watch.env == env) { // a callback may end the watch
       napi_handle_scope scope;
       napi_value callback, receiver, arg, result;
@@ -486,6 +599,7 @@ static void free_handle(uv_handle_t *handle) { free(handle); }
 // SIGPIPE included), the counts are dropped, the async closes.
 static void stop_watch(void) {
   __atomic_store_n(&wake_target, NULL, __ATOMIC_SEQ_CST);
+  disarm_fast_path();
   for (int signum = 1; signum < NSIG; signum++) {
     if (caught[signum]) sigaction(signum, &previous[signum], NULL);
     caught[signum] = false;
@@ -550,6 +664,81 @@ static napi_value WatchSignals(napi_env env, napi_callback_info info) {
   }
   __atomic_store_n(&wake_target, watch.wake, __ATOMIC_SEQ_CST); // arrivals from here wake the loop
   return take_held(env);
+}
+
+// Reads `signals` and the parallel `values`, each an integer from min to max, into table[signal].
+static bool get_signal_table(napi_env env, napi_value signals, napi_value values, double min, double max, int *table) {
+  uint32_t count, value_count;
+  if (!get_signal_count(env, signals, &count) || !get_signal_count(env, values, &value_count)) return false;
+  if (value_count != count) {
+    napi_throw_type_error(env, NULL, "each signal needs one value");
+    return false;
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    int32_t signum, value;
+    if (napi_get_element(env, signals, i, &element) != napi_ok) return fail(env), false;
+    if (!get_int(env, element, "each signal", 1, NSIG - 1, &signum)) return false;
+    if (napi_get_element(env, values, i, &element) != napi_ok) return fail(env), false;
+    if (!get_int(env, element, "each value", min, max, &value)) return false;
+    table[signum] = value;
+  }
+  return true;
+}
+
+// forwardInHandler(pid, group, signals, forwardAs): from now on the handler itself sends
+// signals[i] as forwardAs[i] (-1: drops it) to CMD's group (group) or CMD, until CMD's exit is
+// seen; the other signals still go to JS. JS decides the table: this only applies it.
+static napi_value ForwardInHandler(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t pid;
+  bool group;
+  int table[NSIG] = {0};
+  if (!get_args(env, info, 4, argv) || !get_int(env, argv[0], "pid", 1, INT_MAX_D, &pid) || !get_bool(env, argv[1], "group", &group) ||
+      !get_signal_table(env, argv[2], argv[3], -1, NSIG - 1, table))
+    return NULL;
+  stop_forwarding(); // no handler reads a half-made table
+  for (int signum = 1; signum < NSIG; signum++) __atomic_store_n(&forward_as[signum], table[signum], __ATOMIC_SEQ_CST);
+  __atomic_store_n(&forward_group, group, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&forward_target, pid, __ATOMIC_SEQ_CST);
+  return NULL;
+}
+
+// reapInLoop(pid, fastExit, always, remapToZero): SIGCHLD no longer enters JS for orphans,
+// only for CMD's end (pid). With fastExit, CMD's end is the process's when nothing is left to
+// wait for (always: at once), its status as the exit code, the codes in remapToZero as 0.
+static napi_value ReapInLoop(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t pid;
+  bool fast_exit, always;
+  uint32_t count;
+  bool remap[256] = {false};
+  if (!get_args(env, info, 4, argv) || !get_int(env, argv[0], "pid", 1, INT_MAX_D, &pid) || !get_bool(env, argv[1], "fastExit", &fast_exit) ||
+      !get_bool(env, argv[2], "always", &always))
+    return NULL;
+  bool is_array = false;
+  if (napi_is_array(env, argv[3], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[3], &count) != napi_ok || count > 256) {
+    napi_throw_type_error(env, NULL, "remapToZero must be an array of at most 256 exit codes");
+    return NULL;
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    int32_t code;
+    CHECK(napi_get_element(env, argv[3], i, &element));
+    if (!get_int(env, element, "each exit code", 0, 255, &code)) return NULL;
+    remap[code] = true;
+  }
+  memcpy(exit_remap_zero, remap, sizeof remap);
+  exit_always = always;
+  exit_armed = fast_exit;
+  __atomic_store_n(&reap_target, pid, __ATOMIC_SEQ_CST);
+  return NULL;
+}
+
+// Ends forwardInHandler and reapInLoop: the tree's shutdown needs every signal and status in JS.
+static napi_value EndFastPath(napi_env env, napi_callback_info info) {
+  disarm_fast_path();
+  return NULL;
 }
 
 // Undoes watchSignals: the programmatic API gives the host its signals back when it ends.
@@ -788,6 +977,9 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"stopSignal", NULL, StopSignal, NULL, NULL, NULL, napi_default, NULL},
       {"watchSignals", NULL, WatchSignals, NULL, NULL, NULL, napi_default, NULL},
       {"unwatchSignals", NULL, UnwatchSignals, NULL, NULL, NULL, napi_default, NULL},
+      {"forwardInHandler", NULL, ForwardInHandler, NULL, NULL, NULL, napi_default, NULL},
+      {"reapInLoop", NULL, ReapInLoop, NULL, NULL, NULL, napi_default, NULL},
+      {"endFastPath", NULL, EndFastPath, NULL, NULL, NULL, napi_default, NULL},
       {"releaseTerminal", NULL, ReleaseTerminal, NULL, NULL, NULL, napi_default, NULL},
       {"holdSignals", NULL, HoldSignals, NULL, NULL, NULL, napi_default, NULL},
       {"takeHeldSignals", NULL, TakeHeldSignals, NULL, NULL, NULL, napi_default, NULL},

@@ -57,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
   if (!handOver) await restartWithoutNodeOptions(native, intake, commandLine, log);
   // CMD's words as given, not as Node decoded them: the last ones of the command line.
   const bytes = { commandBytes: commandLine.slice(commandLine.length - options.command.length), searchPath: startEnvironmentValue('PATH') };
-  const code = await runLifecycle({ ...options, ...bytes, realtime, oomScoreAdj: commandOomScoreAdj(log) }, native, log, intake);
+  const code = await runLifecycle({ ...options, ...bytes, realtime, oomScoreAdj: commandOomScoreAdj(log), fastExit: true }, native, log, intake);
   return native.exit(code);
 }
 

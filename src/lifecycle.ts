@@ -18,6 +18,8 @@ export type LifecycleOptions = Omit<Options, 'help' | 'version' | 'license' | 'v
   searchPath: Buffer | undefined;
   /** CMD's oom_score_adj, set before its exec (see oom.ts); absent: inherited. */
   oomScoreAdj?: number;
+  /** The CLI's: when CMD ends and nothing is left, the addon exits with its code, no JS between. */
+  fastExit?: boolean;
 };
 
 /**
@@ -112,6 +114,22 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
         if (signal === SIGCHLD) reapChildren();
         else if (state === 'running') forward(signal);
       });
+      armFastPath();
+    }
+
+    // What needs no policy and no event, the addon does without JS: its handler forwards the
+    // signals as forward() would, the loop reaps orphans; CMD's end still comes here.
+    function armFastPath(): void {
+      if (log.wants('debug')) return; // every forward is an event someone wants
+      const rewritten = (signal: number) => options.rewrites.get(signal) ?? signal;
+      const needsPolicy = (received: number) => {
+        const sent = rewritten(received); // as forward() decides: `fg` gives CMD the terminal, TERM/INT arm --kill-after
+        return swallowOnce.has(received) || (sent === SIGCONT && foreground) || ((sent === SIGTERM || sent === SIGINT) && options.killAfterMs !== undefined);
+      };
+      const signals = intake.signals.filter((signal) => signal !== SIGCHLD && !needsPolicy(signal));
+      native.forwardInHandler(child, !options.singleChild, signals, signals.map((signal) => rewritten(signal) || -1));
+      if (logOrphans || foreground) return; // each reap is logged; a stopped CMD suspends us
+      native.reapInLoop(child, options.fastExit === true && !log.wants('info'), options.graceMs === 0, [...options.remapToZero]);
     }
 
     function releaseTerminal(): void {
@@ -182,6 +200,7 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     function stopTree(code: number, why: string): void {
       if (state !== 'running') return;
       state = 'stopping';
+      native.endFastPath(); // the shutdown hears every signal and every reap
       if (options.graceMs === 0) return finish(code);
       shutdown = new TreeShutdown(native, log, options.graceMs, describe, () => finish(code));
       shutdown.start(why);

@@ -12,6 +12,7 @@ const HEADERS = path.resolve(process.execPath, '../../include/node');
 const ACCEPTED = [
   'spawn(["/nonexistent"], ["x"], {}): returned', // newSession: undefined is its default
   'kill(-1, 0): returned', // signal 0 to everyone: a question, not an act
+  'forwardInHandler(1, true, [15], [-1]): returned', // -1: dropped
   'memfdCreate("x"): returned',
   'execve("x", ["x"]): Error', // ENOENT, thrown as errno
   'execve("/nonexistent", ["x","x"]): Error',
@@ -20,6 +21,7 @@ const ACCEPTED = [
   'holdSignals([]): returned',
   'watchSignals([], fn): returned',
   'spawn(["/nonexistent"], ["x"], []): returned', // an array is an object: no options in it
+  'reapInLoop(1, false, false, []): returned',
   'spawn(["/nonexistent"], ["x"], [null,null,1]): returned',
   'spawn(["/nonexistent"], ["x"], Buffer): returned',
   'watchSignals([28], fn): returned',
