@@ -10,11 +10,13 @@ export type { Reaped } from './native';
 export type { LogFormat } from './log';
 export type { RunOptions } from './run-options';
 
-/** Lifecycle events: the command spawned, a signal forwarded, a child reaped, the init done. */
+/** Lifecycle events: the command spawned, a signal forwarded, a child reaped, a restart ahead, the init done. */
 export interface InitEvents {
   spawn: [{ pid: number; command: string[] }];
   signal: [{ received: string; signal: string; to: number }];
   reap: [Reaped];
+  /** The command ended and starts again after `delayMs` (`restart`): how it ended, which restart this is. */
+  restart: [{ attempt: number; delayMs: number; exitCode: number | null; signal: string | null }];
   exit: [{ exitCode: number }];
 }
 
@@ -25,6 +27,7 @@ const API_EVENTS: Record<string, keyof InitEvents> = {
   'orphan-reaped': 'reap',
   'child-exited': 'reap',
   'leftover-ended': 'reap',
+  restart: 'restart',
   exit: 'exit',
 };
 

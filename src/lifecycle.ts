@@ -3,7 +3,7 @@ import { execFailureCode, exitCodeOf } from './exit-status';
 import type { Log } from './log';
 import { errnoName, type Native, type Reaped } from './native';
 import type { Options } from './options';
-import { readProcess } from './process-tree';
+import { descendantsOf, procIsOurs, readProcess } from './process-tree';
 import type { SignalIntake } from './signal-intake';
 import { signalName, SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU, type RealtimeRange } from './signals';
 import { TreeShutdown } from './tree-shutdown';
@@ -24,9 +24,10 @@ export type LifecycleOptions = Omit<Options, 'help' | 'version' | 'license' | 'v
 
 /**
  * The init's states: `starting` until CMD is spawned (signals are held by the intake),
- * `running` while CMD lives, `stopping` while the tree is stopped, `done` once the code is known.
+ * `running` while CMD lives, `stopping` while the tree (or a dead CMD's leftovers, before a
+ * restart) is stopped, `waiting` in the back-off before a restart, `done` once the code is known.
  */
-export type State = 'starting' | 'running' | 'stopping' | 'done';
+export type State = 'starting' | 'running' | 'stopping' | 'waiting' | 'done';
 
 // The signals a terminal's job control stops a process with (Ctrl-Z, background reads and writes).
 const JOB_CONTROL_STOPS = [SIGTSTP, SIGTTIN, SIGTTOU];
@@ -34,19 +35,40 @@ const JOB_CONTROL_STOPS = [SIGTSTP, SIGTTIN, SIGTTOU];
 // Exit code when the init itself fails and shuts the tree down.
 const INIT_FAILURE_EXIT_CODE = 1;
 
+// Exit code when --timeout stopped CMD, as coreutils `timeout`.
+const TIMEOUT_EXIT_CODE = 124;
+
+// Restart back-off: doubles from the first delay up to the cap; back to the first once CMD
+// stayed up this long.
+const BACKOFF_FIRST_MS = 100;
+const BACKOFF_CAP_MS = 30_000;
+const BACKOFF_RESET_AFTER_MS = 60_000;
+
 /**
  * The init's whole life, top to bottom: become a subreaper when not PID 1, spawn CMD in its
  * own process group, take the signals the intake watched, forward them to that group, reap
- * every child that dies, and once CMD is gone stop whatever it left behind (SIGTERM, grace,
- * SIGKILL); resolves with CMD's exit code when nothing is left.
+ * every child that dies, start CMD again if the restart policy says so, and once CMD is gone
+ * for good stop whatever it left behind (SIGTERM, grace, SIGKILL); resolves with CMD's exit
+ * code (124 after --timeout) when nothing is left.
  */
 export function runLifecycle(options: LifecycleOptions, native: Native, log: Log, intake: SignalIntake): Promise<number> {
   return new Promise((resolve) => {
     // All of the init's state, declared before any handler can run.
     let state: State = 'starting';
     let child = 0;
+    let childStartedAt = 0; // Date.now() at this CMD's spawn
+    let forwardedToChild = new Set<number>(); // what this CMD got from us: a death by one is no failure
+    let restarts = 0;
+    let backoffSteps = 0; // restarts since CMD last stayed up BACKOFF_RESET_AFTER_MS
+    let stopRequested = false; // a SIGTERM or SIGINT came, or the timeout: CMD is not started again
+    let restartPending = false; // from CMD's end to its next start
+    let exitCode = 0; // the last CMD's, remapped by -e; 124 once timed out
     let killTimer: NodeJS.Timeout | undefined;
+    let timeoutTimer: NodeJS.Timeout | undefined;
+    let restartTimer: NodeJS.Timeout | undefined;
     let shutdown: TreeShutdown | undefined;
+    const held = new Map<number, NodeJS.Timeout>(); // signals --delay holds, each with its timer
+    const delayedOnce = new Set<number>(); // only a signal's first arrival is held
     const [file] = options.command;
     const foreground = native.isTerminal(0);
     const orphanLevel = options.warnOnReap ? 'warn' : 'debug';
@@ -56,12 +78,13 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     const name = (signal: number) => signalName(signal, options.realtime);
     const describe = (status: Reaped) =>
       status.signal !== null ? `killed by ${name(status.signal)}` : `exited with code ${status.exitCode}`;
+    const endsRestarts = (signal: number) => signal === SIGTERM || signal === SIGINT;
 
     // Never die silently: the kernel would SIGKILL the whole container with PID 1.
     const fail = (error: unknown) => {
       log('error', 'fatal', `internal error: ${error instanceof Error ? error.message : String(error)}`);
       if (state === 'running') stopTree(INIT_FAILURE_EXIT_CODE, 'tsinit failed');
-      else if (state === 'starting') finish(INIT_FAILURE_EXIT_CODE);
+      else if (state === 'starting' || state === 'waiting') finish(INIT_FAILURE_EXIT_CODE);
     };
     process.on('uncaughtException', fail);
     process.on('unhandledRejection', fail);
@@ -90,46 +113,47 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       // 3. CMD. In a session of its own under a terminal, it can take the terminal only once we
       //    let it go; as session leader in the foreground we then get SIGHUP and SIGCONT (as dumb-init).
       if (options.newSession && foreground) releaseTerminal();
+      if (!spawnCommand()) return;
+      if (options.timeoutMs !== undefined) timeoutTimer = setTimeout(timedOut, options.timeoutMs);
+
+      // 4. Every signal from now on, and those held since the start, in the order they came.
+      intake.open((signal) => {
+        if (swallowOnce.delete(signal)) return;
+        if (endsRestarts(signal)) stopRequested = true;
+        if (signal === SIGCHLD) reapChildren();
+        else if (state === 'running') receive(signal);
+        else if (state === 'waiting' && endsRestarts(signal)) {
+          log('info', 'restart-cancelled', `${name(signal)} during the back-off: ${file} is not started again`, { signal: name(signal) });
+          finish(exitCode);
+        }
+      });
+      armFastPath();
+    }
+
+    // CMD spawned, its pid and start kept; false (and the end) when it could not be.
+    function spawnCommand(): boolean {
       const candidates = commandCandidates(options.commandBytes[0], options.searchPath);
       let spawned: ReturnType<Native['spawn']>;
       try {
         spawned = native.spawn(candidates, options.commandBytes, { newSession: options.newSession, foreground, oomScoreAdj: options.oomScoreAdj });
       } catch (error) {
         log('error', 'spawn-failed', `cannot start ${file}: ${(error as Error).message}`); // vfork's EAGAIN: pids.max
-        return finish(INIT_FAILURE_EXIT_CODE);
+        return finish(INIT_FAILURE_EXIT_CODE), false;
       }
       if ('errno' in spawned) {
         const errno = errnoName(spawned.errno);
         const code = execFailureCode(errno);
         log('error', 'exec-failed', `${file}: ${code === 127 ? 'command not found' : 'cannot execute'} (${errno})`, { errno });
-        return finish(code);
+        return finish(code), false;
       }
       child = spawned.pid;
+      childStartedAt = Date.now();
+      restartPending = false;
+      forwardedToChild = new Set();
+      delayedOnce.clear();
       state = 'running';
       log('info', 'spawned', `spawned ${options.command.join(' ')} as pid ${child}`, { pid: child, command: options.command });
-
-      // 4. Every signal from now on, and those held since the start, in the order they came.
-      intake.open((signal) => {
-        if (swallowOnce.delete(signal)) return;
-        if (signal === SIGCHLD) reapChildren();
-        else if (state === 'running') forward(signal);
-      });
-      armFastPath();
-    }
-
-    // What needs no policy and no event, the addon does without JS: its handler forwards the
-    // signals as forward() would, the loop reaps orphans; CMD's end still comes here.
-    function armFastPath(): void {
-      if (log.wants('debug')) return; // every forward is an event someone wants
-      const rewritten = (signal: number) => options.rewrites.get(signal) ?? signal;
-      const needsPolicy = (received: number) => {
-        const sent = rewritten(received); // as forward() decides: `fg` gives CMD the terminal, TERM/INT arm --kill-after
-        return swallowOnce.has(received) || (sent === SIGCONT && foreground) || ((sent === SIGTERM || sent === SIGINT) && options.killAfterMs !== undefined);
-      };
-      const signals = intake.signals.filter((signal) => signal !== SIGCHLD && !needsPolicy(signal));
-      native.forwardInHandler(child, !options.singleChild, signals, signals.map((signal) => rewritten(signal) || -1));
-      if (logOrphans || foreground) return; // each reap is logged; a stopped CMD suspends us
-      native.reapInLoop(child, options.fastExit === true && !log.wants('info'), options.graceMs === 0, [...options.remapToZero]);
+      return true;
     }
 
     function releaseTerminal(): void {
@@ -138,13 +162,62 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       if (native.releaseTerminal() === 0 && leadsForeground) [SIGHUP, SIGCONT].forEach((signal) => swallowOnce.add(signal));
     }
 
-    // 5. Signals from outside go to CMD's group (or CMD alone), rewritten as asked.
+    // What needs no policy and no event, the addon does without JS: its handler forwards the
+    // signals as forward() would, orphans are reaped in the handler; CMD's end still comes here.
+    function armFastPath(): void {
+      if (log.wants('debug') || options.restart.when !== 'no') return; // every forward is an event, or a restart's question
+      const rewritten = (signal: number) => options.rewrites.get(signal) ?? signal;
+      const needsPolicy = (received: number) => {
+        const sent = rewritten(received); // as forward() decides: `fg` gives CMD the terminal, TERM/INT arm --kill-after
+        return (
+          swallowOnce.has(received) ||
+          options.delays.has(received) ||
+          (received === SIGINT && options.delays.size > 0) || // it releases what is held
+          (sent === SIGCONT && foreground) ||
+          ((sent === SIGTERM || sent === SIGINT) && options.killAfterMs !== undefined)
+        );
+      };
+      const signals = intake.signals.filter((signal) => signal !== SIGCHLD && !needsPolicy(signal));
+      native.forwardInHandler(child, !options.singleChild, signals, signals.map((signal) => rewritten(signal) || -1));
+      if (logOrphans || foreground) return; // each reap is logged; a stopped CMD suspends us
+      native.reapInLoop(child, options.fastExit === true && !log.wants('info'), options.graceMs === 0, [...options.remapToZero]);
+    }
+
+    // 5. A signal from outside, while CMD runs: held first if --delay says so, then forwarded.
+    //    A second arrival of a held signal, or a SIGINT, forwards what is held at once.
+    function receive(signal: number): void {
+      if (held.size > 0 && (held.has(signal) || signal === SIGINT)) {
+        const again = held.has(signal);
+        for (const [waiting, timer] of held) {
+          clearTimeout(timer);
+          log('info', 'signal-released', `${name(waiting)} forwarded before its delay was over (${name(signal)} came)`, { signal: name(waiting) });
+          forward(waiting);
+        }
+        held.clear();
+        if (!again) forward(signal); // a SIGINT: urgent, after what was held
+        return;
+      }
+      const delayMs = options.delays.get(signal);
+      if (delayMs === undefined || delayedOnce.has(signal)) return forward(signal);
+      delayedOnce.add(signal);
+      log('info', 'signal-held', `${name(signal)} held ${delayMs} ms before it is forwarded (--delay)`, { signal: name(signal), delayMs });
+      held.set(
+        signal,
+        setTimeout(() => {
+          held.delete(signal);
+          if (state === 'running') forward(signal);
+        }, delayMs),
+      );
+    }
+
+    // Signals go to CMD's group (or CMD alone), rewritten as asked.
     function forward(received: number): void {
       const signal = options.rewrites.get(received) ?? received;
       if (signal === 0) return log('debug', 'signal-dropped', `${name(received)} dropped (rewrite to 0)`, { signal: name(received) });
       if (signal === SIGCONT && foreground) native.setForegroundGroup(child); // `fg`: CMD gets the terminal back
       // CMD may have left its group (setsid, job control): then it gets the signal alone.
       const delivered = (!options.singleChild && native.kill(-child, signal)) || native.kill(child, signal);
+      forwardedToChild.add(signal);
       if (log.wants('debug')) {
         const rewritten = signal === received ? '' : ` as ${name(signal)}`;
         log('debug', 'signal-forwarded', `${name(received)} forwarded${rewritten} to ${options.singleChild ? 'pid' : 'group'} ${child}${delivered ? '' : ', nobody there'}`, {
@@ -164,6 +237,22 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       if (!native.kill(-child, SIGKILL)) native.kill(child, SIGKILL);
     }
 
+    // --timeout: CMD ran too long; the whole tree is stopped as at the end, and the code is 124.
+    function timedOut(): void {
+      if (state === 'stopping' && !restartPending) return; // CMD ended in time: its code stands
+      stopRequested = true;
+      exitCode = TIMEOUT_EXIT_CODE;
+      const ran = `${file} ran longer than ${options.timeoutMs} ms (--timeout)`;
+      if (state === 'running') {
+        const running = procIsOurs() ? `; still running: ${descendantsOf(process.pid).map((info) => `${info.pid} (${info.name})`).join(', ')}` : '';
+        log('warn', 'timeout', `${ran}${running}; exiting with code ${TIMEOUT_EXIT_CODE}`, { timeoutMs: options.timeoutMs });
+        stopTree(TIMEOUT_EXIT_CODE, 'timed out', true);
+      } else if (state === 'waiting') {
+        log('warn', 'timeout', `${ran}, restarts included: not started again; exiting with code ${TIMEOUT_EXIT_CODE}`, { timeoutMs: options.timeoutMs });
+        finish(TIMEOUT_EXIT_CODE);
+      } // stopping: the shutdown under way ends with exitCode
+    }
+
     // 6. Every dead child is reaped, CMD's status kept, orphans logged.
     // In an orphan storm, only CMD's status crosses into JS, unless orphans are logged or stopped.
     function reapChildren(): void {
@@ -181,9 +270,49 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
 
     function childExited(status: Reaped): void {
       clearTimeout(killTimer);
-      const code = exitCodeOf(status);
+      killTimer = undefined;
+      for (const timer of held.values()) clearTimeout(timer);
+      held.clear();
       log('info', 'child-exited', `${file} (pid ${child}) ${describe(status)}`, { ...status });
-      stopTree(options.remapToZero.has(code) ? 0 : code, `${file} exited`);
+      if (state !== 'running') return shutdown?.forget(status.pid); // the tree is being stopped already
+      const code = exitCodeOf(status);
+      exitCode = options.remapToZero.has(code) ? 0 : code;
+      if (restartWanted(status)) restartLater(status);
+      else stopTree(exitCode, `${file} exited`);
+    }
+
+    // The policy's answer: a failure is a code other than 0 (after -e) or a signal we did not forward.
+    function restartWanted(status: Reaped): boolean {
+      const { when, max } = options.restart;
+      if (when === 'no' || stopRequested || restarts >= max) return false;
+      if (status.signal !== null && forwardedToChild.has(status.signal)) return false; // we passed it on: meant
+      return when === 'always' || status.signal !== null || exitCode !== 0;
+    }
+
+    // A dead CMD's leftovers are stopped first (SIGTERM, grace, SIGKILL), then the back-off.
+    function restartLater(status: Reaped): void {
+      state = 'stopping';
+      restartPending = true;
+      native.endFastPath();
+      shutdown = new TreeShutdown(native, log, options.graceMs, describe, () => backOff(status));
+      shutdown.start(`${file} exited; before it starts again`);
+    }
+
+    function backOff(status: Reaped): void {
+      shutdown = undefined;
+      if (stopRequested) return finish(exitCode); // a SIGTERM/SIGINT or the timeout came meanwhile
+      if (Date.now() - childStartedAt >= BACKOFF_RESET_AFTER_MS) backoffSteps = 0;
+      const delayMs = Math.min(BACKOFF_FIRST_MS * 2 ** backoffSteps++, BACKOFF_CAP_MS);
+      restarts++;
+      const of = Number.isFinite(options.restart.max) ? ` of ${options.restart.max}` : '';
+      log('warn', 'restart', `${file} ${describe(status)}; restart ${restarts}${of} in ${delayMs} ms`, {
+        attempt: restarts,
+        delayMs,
+        exitCode: status.exitCode,
+        signal: status.signal === null ? null : name(status.signal),
+      });
+      state = 'waiting';
+      restartTimer = setTimeout(() => state === 'waiting' && spawnCommand(), delayMs);
     }
 
     // Job control, as under a shell: when Ctrl-Z stopped CMD, stop too, so the shell above
@@ -196,12 +325,13 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       }
     }
 
-    // 7. Whatever is left gets SIGTERM, the grace, then SIGKILL; then we exit.
-    function stopTree(code: number, why: string): void {
+    // 7. Whatever is left gets SIGTERM, the grace, then SIGKILL; then we exit. With no grace,
+    //    what is left is left, unless CMD itself must go (the timeout): then SIGKILL at once.
+    function stopTree(code: number, why: string, evenWithoutGrace = false): void {
       if (state !== 'running') return;
       state = 'stopping';
       native.endFastPath(); // the shutdown hears every signal and every reap
-      if (options.graceMs === 0) return finish(code);
+      if (options.graceMs === 0 && !evenWithoutGrace) return finish(code);
       shutdown = new TreeShutdown(native, log, options.graceMs, describe, () => finish(code));
       shutdown.start(why);
     }
@@ -209,7 +339,7 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     // The process is left as it was found: our listeners gone, the terminal's signals given back.
     function finish(code: number): void {
       state = 'done';
-      clearTimeout(killTimer);
+      for (const timer of [killTimer, timeoutTimer, restartTimer, ...held.values()]) clearTimeout(timer);
       process.removeListener('uncaughtException', fail);
       process.removeListener('unhandledRejection', fail);
       log('info', 'exit', `exiting with code ${code}`, { exitCode: code }); // while TTOU is still ignored

@@ -44,6 +44,12 @@ Options:
   -e CODE               exit 0 when COMMAND's exit code is CODE; repeatable
   --grace DURATION      time between SIGTERM and SIGKILL for leftovers (default ${DEFAULT_GRACE}; 0: none)
   --kill-after DURATION SIGKILL COMMAND's group this long after a forwarded SIGTERM/SIGINT
+  --timeout DURATION    stop the whole tree as at the end and exit 124 when COMMAND runs longer
+  --delay S:DURATION    hold signal S this long before forwarding it; a second S or a SIGINT
+                        forwards it at once (Kubernetes: --delay TERM:5s); repeatable
+  --restart POLICY      no (default), on-failure[:N] or always[:N]: start COMMAND again after it
+                        ends (a failure: exit code not 0, or a signal not forwarded by tsinit),
+                        at most N times, backing off from 100ms to 30s; a SIGTERM/SIGINT ends it
   -p SIGNAL             have SIGNAL sent to tsinit when its parent dies
   -s                    register as a child subreaper (automatic when not PID 1)
   -l                    print the license
@@ -51,7 +57,8 @@ Options:
   --version             print the version
 
 Durations: 500ms, 10s, 1.5s, 2m, or a number of seconds.
-Environment: TSINIT_VERBOSITY (0-3), TSINIT_SUBREAPER, TSINIT_KILL_PROCESS_GROUP; tini's
+Environment: TSINIT_VERBOSITY (0-3), TSINIT_SUBREAPER, TSINIT_KILL_PROCESS_GROUP,
+TSINIT_TIMEOUT, TSINIT_DELAY (rules joined by commas), TSINIT_RESTART; tini's
 TINI_* and dumb-init's DUMB_INIT_SETSID, DUMB_INIT_DEBUG too. Booleans: empty, 1, true, yes,
 on mean on; 0, false, no, off mean off. Flags beat the environment.
 `;
@@ -74,6 +81,9 @@ const OPTIONS = {
   rewrite: { type: 'string', short: 'r', multiple: true },
   grace: { type: 'string' },
   'kill-after': { type: 'string' },
+  timeout: { type: 'string' },
+  delay: { type: 'string', multiple: true },
+  restart: { type: 'string' },
   'log-format': { type: 'string' },
 } as const;
 
@@ -84,14 +94,18 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: R
   const [optionArgs, command] = splitAtCommand(argv);
   // `tsinit -- CMD` (the usual ENTRYPOINT) has no option to parse, and start-up is not spent on it.
   const flags: Flags = optionArgs.length === 0 ? {} : readFlags(optionArgs);
-  const durations: Partial<Record<'graceMs' | 'killAfterMs', string>> = { graceMs: flags.grace ?? DEFAULT_GRACE, killAfterMs: flags['kill-after'] };
-  const milliseconds = (setting: 'graceMs' | 'killAfterMs') => {
-    const text = durations[setting];
-    if (text === undefined) return undefined;
+  const durations: Partial<Record<'graceMs' | 'killAfterMs' | 'timeoutMs', string>> = {
+    graceMs: flags.grace ?? DEFAULT_GRACE,
+    killAfterMs: flags['kill-after'],
+    timeoutMs: flags.timeout ?? env.TSINIT_TIMEOUT,
+  };
+  const toMs = (setting: 'graceMs' | 'killAfterMs' | 'timeoutMs' | 'delays', text: string) => {
     const ms = parseDuration(text);
     if (ms === undefined) throw new UsageError(`bad duration for ${FLAG_OF[setting]}: ${text} (want e.g. 500ms, 10s, 2m)`);
     return ms;
   };
+  const milliseconds = (setting: 'graceMs' | 'killAfterMs' | 'timeoutMs') => (durations[setting] === undefined ? undefined : toMs(setting, durations[setting]));
+  const delayRules = flags.delay ?? env.TSINIT_DELAY?.split(',') ?? [];
 
   if (command.length === 0 && !flags.help && !flags.version && !flags.l) {
     throw new UsageError('missing command: tsinit [OPTIONS] -- COMMAND [ARG...]');
@@ -117,6 +131,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: R
     }),
     graceMs: milliseconds('graceMs'),
     killAfterMs: milliseconds('killAfterMs'),
+    timeoutMs: milliseconds('timeoutMs'),
+    delays: delayRules.map((rule) => {
+      const [held, duration, ...rest] = rule.split(':');
+      if (duration === undefined || rest.length > 0) throw new UsageError(`bad delay for --delay: ${rule} (want SIGNAL:DURATION, e.g. TERM:5s)`);
+      return [held, toMs('delays', duration)] as [string, number];
+    }),
+    restart: flags.restart ?? env.TSINIT_RESTART,
   };
   let settings: Settings;
   try {
@@ -143,15 +164,20 @@ const FLAG_OF: Partial<Record<keyof GivenSettings, string>> = {
   rewrites: '-r',
   graceMs: '--grace',
   killAfterMs: '--kill-after',
+  timeoutMs: '--timeout',
+  delays: '--delay',
+  restart: '--restart',
 };
 
 // A refused setting in the command line's words, durations as they were typed.
 function usageMessage(error: SettingError, durations: Partial<Record<string, string>>): string {
   const flag = FLAG_OF[error.setting];
   if (error.setting === 'successCodes') return `bad exit code for ${flag}: ${error.value} (want 0-255)`;
-  if (error.setting === 'graceMs' || error.setting === 'killAfterMs') {
+  if (error.setting === 'restart') return `bad restart policy for ${flag}: ${error.value} (want no, on-failure[:N] or always[:N])`;
+  if (error.setting === 'graceMs' || error.setting === 'killAfterMs' || error.setting === 'timeoutMs') {
     return `duration too long for ${flag}: ${durations[error.setting]} (at most ${MAX_TIMER_MS} ms, about 24 days)`;
   }
+  if (error.setting === 'delays' && typeof error.value === 'number') return `duration too long for ${flag}: ${error.value} ms (at most ${MAX_TIMER_MS} ms, about 24 days)`;
   return `bad signal for ${flag}: ${error.value}`;
 }
 

@@ -19,6 +19,12 @@ export interface RunOptions {
   graceMs?: number;
   /** SIGKILL the command's group this many milliseconds after a forwarded SIGTERM/SIGINT (`--kill-after`). */
   killAfterMs?: number;
+  /** Stop the whole tree and end with 124 once the command has run this many milliseconds (`--timeout`). */
+  timeoutMs?: number;
+  /** Hold each named signal this many milliseconds before forwarding it (`--delay TERM:5s` is `{ SIGTERM: 5000 }`). */
+  delays?: Record<string, number>;
+  /** Start the command again after it ends: `no` (default), `on-failure[:N]` or `always[:N]` (`--restart`). */
+  restart?: string;
   /** The signal this process gets when its parent dies (`-p`). */
   parentDeathSignal?: string | number;
   /** Register as child subreaper even as PID 1 (always done when not PID 1) (`-s`). */
@@ -34,16 +40,17 @@ export interface RunOptions {
 /** RunOptions checked field by field: a bad one is a TypeError naming it, never a half-started init. */
 export function normaliseRunOptions(options: RunOptions, realtime: RealtimeRange) {
   if (typeof options !== 'object' || options === null) throw new TypeError('run: options must be an object');
-  const { command, successCodes, rewrite } = options;
+  const { command, successCodes, rewrite, delays } = options;
   if (!Array.isArray(command) || command.length === 0 || !command.every((arg) => typeof arg === 'string')) {
     throw new TypeError('run: command must be a non-empty array of strings');
   }
   if (command.some((arg) => arg.includes('\0'))) throw new TypeError('run: command must not contain NUL bytes');
   if (successCodes !== undefined && !Array.isArray(successCodes)) throw new TypeError('run: successCodes must be an array of exit codes');
   if (rewrite !== undefined && (typeof rewrite !== 'object' || rewrite === null)) throw new TypeError('run: rewrite must be an object of signal: signal');
+  if (delays !== undefined && (typeof delays !== 'object' || delays === null)) throw new TypeError('run: delays must be an object of signal: milliseconds');
   let settings: Settings;
   try {
-    settings = normaliseSettings({ ...options, rewrites: rewrite && Object.entries(rewrite) }, DEFAULT_GRACE_MS, realtime);
+    settings = normaliseSettings({ ...options, rewrites: rewrite && Object.entries(rewrite), delays: delays && Object.entries(delays) }, DEFAULT_GRACE_MS, realtime);
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     const field = error.setting === 'rewrites' ? 'rewrite' : error.setting;

@@ -12,6 +12,17 @@ export interface Settings {
   rewrites: Map<number, number>;
   graceMs: number;
   killAfterMs: number | undefined;
+  /** Stop the tree and exit 124 when CMD has run this long (counted from its first start). */
+  timeoutMs: number | undefined;
+  /** A signal received is held this long before it is forwarded (Kubernetes: endpoints first). */
+  delays: Map<number, number>;
+  restart: RestartPolicy;
+}
+
+/** When CMD is started again after it ends: never, after a failure, or after any end; at most `max` times. */
+export interface RestartPolicy {
+  when: 'no' | 'on-failure' | 'always';
+  max: number;
 }
 
 /** The same as given, unchecked: exit codes, signals by name or number, durations in ms. */
@@ -25,6 +36,9 @@ export interface GivenSettings {
   rewrites?: [unknown, unknown][];
   graceMs?: unknown;
   killAfterMs?: unknown;
+  timeoutMs?: unknown;
+  delays?: [unknown, unknown][];
+  restart?: unknown;
 }
 
 /** A setting refused: which, its value, what it wants. Each front end words it its own way. */
@@ -60,7 +74,19 @@ export function normaliseSettings(given: GivenSettings, defaultGraceMs: number, 
     rewrites: new Map((given.rewrites ?? []).map(([from, to]) => [signal('rewrites', from), to === 0 || to === '0' ? 0 : signal('rewrites', to)])),
     graceMs: milliseconds('graceMs', given.graceMs) ?? defaultGraceMs,
     killAfterMs: milliseconds('killAfterMs', given.killAfterMs),
+    timeoutMs: milliseconds('timeoutMs', given.timeoutMs),
+    delays: new Map((given.delays ?? []).map(([held, ms]) => [signal('delays', held), milliseconds('delays', ms)!])),
+    restart: restartPolicy(given.restart),
   };
+}
+
+// `no`, `on-failure[:N]` or `always[:N]`; without N, no limit.
+function restartPolicy(value: unknown): RestartPolicy {
+  if (value === undefined) return { when: 'no', max: 0 };
+  const match = typeof value === 'string' ? /^(no|on-failure|always)(?::(\d+))?$/.exec(value) : null;
+  if (!match || (match[1] === 'no' && match[2] !== undefined)) throw new SettingError('restart', value, 'no, on-failure[:N] or always[:N]');
+  const when = match[1] as RestartPolicy['when'];
+  return { when, max: when === 'no' ? 0 : match[2] === undefined ? Infinity : Number(match[2]) };
 }
 
 function flag(given: GivenSettings, setting: 'singleChild' | 'newSession' | 'subreaper' | 'warnOnReap'): boolean {
@@ -69,8 +95,8 @@ function flag(given: GivenSettings, setting: 'singleChild' | 'newSession' | 'sub
   return value;
 }
 
-function milliseconds(setting: 'graceMs' | 'killAfterMs', value: unknown): number | undefined {
-  if (value === undefined) return undefined;
+function milliseconds(setting: 'graceMs' | 'killAfterMs' | 'timeoutMs' | 'delays', value: unknown): number | undefined {
+  if (value === undefined && setting !== 'delays') return undefined;
   if (typeof value !== 'number' || !(value >= 0 && value <= MAX_TIMER_MS)) {
     throw new SettingError(setting, value, `a number of milliseconds from 0 to ${MAX_TIMER_MS} (about 24 days, what a timer holds)`);
   }

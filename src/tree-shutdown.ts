@@ -55,6 +55,11 @@ export class TreeShutdown {
     this.log('info', 'leftover-ended', `leftover ${status.pid} (${name}) ${this.describe(status)}`, { ...status, name });
   }
 
+  /** A child the lifecycle reaped and reported itself (CMD, when the shutdown began before its end). */
+  forget(pid: number): void {
+    this.children.delete(pid);
+  }
+
   /** After each round of reaping: finishes once nothing is left; past the grace, kills newcomers. */
   update(): void {
     if (this.done) return;

@@ -70,3 +70,16 @@ describe('the CLI as a drop-in', () => {
     expect(result).toEqual({ code: 126, stdout: '', stderr: '[tsinit] /: cannot execute (EACCES)\n' });
   });
 });
+
+describe('run() and the restart policy', () => {
+  it('emits `restart` with the attempt, the delay and how the command ended', async () => {
+    const program = `
+      const init = run({ command: ['sh', '-c', 'exit 4'], restart: 'on-failure:1' });
+      const restarts = [];
+      init.on('restart', (event) => restarts.push(event));
+      init.exited.then((code) => console.log(JSON.stringify({ code, restarts })));`;
+    const result = await runProgram(program);
+    expect(JSON.parse(result.stdout)).toEqual({ code: 4, restarts: [{ attempt: 1, delayMs: 100, exitCode: 4, signal: null }] });
+    expect(result.stderr).toBe('[tsinit] sh exited with code 4; restart 1 of 1 in 100 ms\n');
+  });
+});

@@ -14,6 +14,9 @@ describe("options, read in-process as getopt reads tini's", () => {
     [['-rTERM:QUIT', 'true'], { rewrites: new Map([[15, 3]]) }],
     [['-vvs', 'true'], { verbosity: 3, subreaper: true }],
     [['-ve', '3', 'true'], { verbosity: 2, remapToZero: new Set([3]) }],
+    [['--timeout', '2m', '--delay', 'TERM:5s', '--delay=INT:1', 'true'], { timeoutMs: 120_000, delays: new Map([[15, 5000], [2, 1000]]) }],
+    [['--restart', 'on-failure:3', 'true'], { restart: { when: 'on-failure', max: 3 } }],
+    [['--restart=always', 'true'], { restart: { when: 'always', max: Infinity } }],
   ])('%j', (argv, expected) => {
     expect(parse(argv)).toMatchObject(expected);
   });
@@ -29,6 +32,12 @@ describe("options, read in-process as getopt reads tini's", () => {
     [['--grace'], 'option --grace needs a value'],
     [['--kill-after', '2147484', 'true'], 'duration too long for --kill-after: 2147484 (at most 2147483647 ms, about 24 days)'],
     [['--grace', '36000m', 'true'], 'duration too long for --grace: 36000m (at most 2147483647 ms, about 24 days)'],
+    [['--restart', 'sometimes', 'true'], 'bad restart policy for --restart: sometimes (want no, on-failure[:N] or always[:N])'],
+    [['--restart', 'no:2', 'true'], 'bad restart policy for --restart: no:2 (want no, on-failure[:N] or always[:N])'],
+    [['--delay', 'TERM', 'true'], 'bad delay for --delay: TERM (want SIGNAL:DURATION, e.g. TERM:5s)'],
+    [['--delay', 'NOPE:1s', 'true'], 'bad signal for --delay: NOPE'],
+    [['--delay', 'TERM:soon', 'true'], 'bad duration for --delay: soon (want e.g. 500ms, 10s, 2m)'],
+    [['--timeout', '36000m', 'true'], 'duration too long for --timeout: 36000m (at most 2147483647 ms, about 24 days)'],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parse(argv)).toThrow(new UsageError(message));
   });
@@ -42,6 +51,12 @@ describe("options, read in-process as getopt reads tini's", () => {
     expect(parse(['true'], { DUMB_INIT_DEBUG: 'true' }).verbosity).toBe(1);
     expect(() => parse(['true'], { TSINIT_SUBREAPER: '2' })).toThrow(new UsageError('bad TSINIT_SUBREAPER=2 (want 1, true, yes, on or 0, false, no, off)'));
   });
+
+  it('reads TSINIT_TIMEOUT, TSINIT_DELAY (rules joined by commas) and TSINIT_RESTART; flags beat them', () => {
+    const env = { TSINIT_TIMEOUT: '10s', TSINIT_DELAY: 'TERM:5s,HUP:1s', TSINIT_RESTART: 'on-failure:1' };
+    expect(parse(['true'], env)).toMatchObject({ timeoutMs: 10_000, delays: new Map([[15, 5000], [1, 1000]]), restart: { when: 'on-failure', max: 1 } });
+    expect(parse(['--timeout', '1s', '--restart', 'no', 'true'], env)).toMatchObject({ timeoutMs: 1000, restart: { when: 'no', max: 0 } });
+  });
 });
 
 describe('the one check of settings, for the command line and run() alike', () => {
@@ -51,6 +66,8 @@ describe('the one check of settings, for the command line and run() alike', () =
     [{ rewrites: [['TERM', 99]] as [unknown, unknown][] }, 'rewrites must be a signal name or number, not 99'],
     [{ graceMs: 2 ** 31 }, 'graceMs must be a number of milliseconds from 0 to 2147483647 (about 24 days, what a timer holds), not 2147483648'],
     [{ newSession: 1 }, 'newSession must be a boolean, not 1'],
+    [{ delays: [['TERM', -1]] as [unknown, unknown][] }, 'delays must be a number of milliseconds from 0 to 2147483647 (about 24 days, what a timer holds), not -1'],
+    [{ restart: 'on-failure:-1' }, 'restart must be no, on-failure[:N] or always[:N], not on-failure:-1'],
   ])('refuses %j', (given, message) => {
     expect(() => normaliseSettings(given, 5000, REALTIME)).toThrow(SettingError);
     expect(() => normaliseSettings(given, 5000, REALTIME)).toThrow(message);
@@ -67,6 +84,9 @@ describe('the one check of settings, for the command line and run() alike', () =
       rewrites: new Map([[15, 3], [35, 0]]),
       graceMs: 5000,
       killAfterMs: undefined,
+      timeoutMs: undefined,
+      delays: new Map(),
+      restart: { when: 'no', max: 0 },
     });
   });
 });
