@@ -242,15 +242,10 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       if (state === 'stopping' && !restartPending) return; // CMD ended in time: its code stands
       stopRequested = true;
       exitCode = TIMEOUT_EXIT_CODE;
-      const ran = `${file} ran longer than ${options.timeoutMs} ms (--timeout)`;
-      if (state === 'running') {
-        const running = procIsOurs() ? `; still running: ${descendantsOf(process.pid).map((info) => `${info.pid} (${info.name})`).join(', ')}` : '';
-        log('warn', 'timeout', `${ran}${running}; exiting with code ${TIMEOUT_EXIT_CODE}`, { timeoutMs: options.timeoutMs });
-        stopTree(TIMEOUT_EXIT_CODE, 'timed out', true);
-      } else if (state === 'waiting') {
-        log('warn', 'timeout', `${ran}, restarts included: not started again; exiting with code ${TIMEOUT_EXIT_CODE}`, { timeoutMs: options.timeoutMs });
-        finish(TIMEOUT_EXIT_CODE);
-      } // stopping: the shutdown under way ends with exitCode
+      const running = state === 'running' && procIsOurs() ? `; still running: ${descendantsOf(process.pid).map((info) => `${info.pid} (${info.name})`).join(', ')}` : '';
+      log('warn', 'timeout', `${file} ran longer than ${options.timeoutMs} ms (--timeout)${running}; exiting with code ${TIMEOUT_EXIT_CODE}`, { timeoutMs: options.timeoutMs });
+      if (state === 'running') stopTree(TIMEOUT_EXIT_CODE, 'timed out', true);
+      else if (state === 'waiting') finish(TIMEOUT_EXIT_CODE); // stopping: the shutdown under way ends with exitCode
     }
 
     // 6. Every dead child is reaped, CMD's status kept, orphans logged.
@@ -293,7 +288,6 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     function restartLater(status: Reaped): void {
       state = 'stopping';
       restartPending = true;
-      native.endFastPath();
       shutdown = new TreeShutdown(native, log, options.graceMs, describe, () => backOff(status));
       shutdown.start(`${file} exited; before it starts again`);
     }
