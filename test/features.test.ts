@@ -14,12 +14,12 @@ describe('--timeout', () => {
     // Not PID 1 (a subreaper): nothing would end the grandchild but tsinit itself.
     const pidFile = scratch('grandchild.pid');
     const script = `sh -c 'trap "" TERM; echo $$ > ${pidFile}; exec sleep 30' & sleep 30`;
-    const init = startCommand([process.execPath, CLI, '--timeout', '300ms', '--grace', '200ms', '--', 'sh', '-c', script]);
+    const init = startCommand([process.execPath, CLI, '--timeout', '1s', '--grace', '200ms', '--', 'sh', '-c', script]);
     const { code } = await init.closed;
     expect(code).toBe(124);
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
     expect(readProcess(grandchild)).toBeUndefined(); // killed and reaped
-    expect(init.stderr()).toMatch(/^\[tsinit\] sh ran longer than 300 ms \(--timeout\); still running: \d+ \(sh\), .*\d+ \(sleep\).*; exiting with code 124\n/);
+    expect(init.stderr()).toMatch(/^\[tsinit\] sh ran longer than 1000 ms \(--timeout\); still running: \d+ \(sh\), .*\d+ \(sleep\).*; exiting with code 124\n/);
     expect(init.stderr()).toContain(`grace of 200 ms over; SIGKILL to ${grandchild} (sleep)`);
   });
 
