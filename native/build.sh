@@ -44,7 +44,8 @@ compiler_for() {
     linux-x64-gnu) echo x86_64-linux-gnu-gcc ;;
     linux-x64-musl) echo musl-gcc ;;
     linux-arm64-gnu) echo aarch64-linux-gnu-gcc ;;
-    linux-arm64-musl) echo "aarch64-linux-gnu-gcc -specs $(arm64_musl_specs)" ;;
+    # -mno-outline-atomics: libgcc's out-of-line atomics call glibc's __getauxval, which musl lacks
+    linux-arm64-musl) echo "aarch64-linux-gnu-gcc -specs $(arm64_musl_specs) -mno-outline-atomics" ;;
     *) echo "native/build.sh: unknown target $1" >&2; exit 1 ;;
   esac
 }

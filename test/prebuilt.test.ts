@@ -44,6 +44,33 @@ describe.each(TARGETS)('prebuilt addon $target', ({ target, machine, cpu, libc, 
   });
 });
 
+// No musl Node is reachable here: musl's own dynamic linker loads each musl addon instead, with
+// Node-API stubbed (fixtures/musl-load.c), arm64 under qemu-user with Debian's arm64 musl.
+const MUSL_SYSROOT_ARM64 = path.join(ROOT, 'build/sysroot-arm64-musl');
+describe.each([
+  { target: 'linux-x64-musl', cc: ['musl-gcc'], prefix: [] as string[] },
+  { target: 'linux-arm64-musl', cc: ['aarch64-linux-gnu-gcc', '-specs', path.join(MUSL_SYSROOT_ARM64, 'musl-gcc.specs')], prefix: ['qemu-aarch64', '-L', MUSL_SYSROOT_ARM64] },
+])('the $target addon under musl', ({ target, cc, prefix }) => {
+  it("loads with every symbol bound, and registers the functions the glibc build does", async () => {
+    const addon = path.join(ROOT, 'npm', target, `tsinit.${target}.node`);
+    const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-musl-'));
+    const needed = readelf('--dyn-syms', addon)
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((fields) => fields[6] === 'UND' && /^(napi|uv)_/.test(fields[7]) && fields[7] !== 'napi_define_properties')
+      .map((fields) => fields[7]);
+    writeFileSync(path.join(dir, 'stubs.c'), needed.map((name) => `void ${name}(void) { __builtin_trap(); }\n`).join(''));
+    const headers = path.resolve(process.execPath, '../../include/node');
+    const harness = path.join(dir, 'musl-load');
+    execFileSync(cc[0], [...cc.slice(1), '-rdynamic', '-I', headers, '-o', harness, path.join(ROOT, 'test/fixtures/musl-load.c'), path.join(dir, 'stubs.c')]);
+    const started = startCommand([...prefix, harness, addon]);
+    expect({ ...(await started.closed), stderr: started.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
+    const glibcBuild = path.join(ROOT, 'npm/linux-x64-gnu/tsinit.linux-x64-gnu.node');
+    const expected = execFileSync(process.execPath, ['-p', `Object.getOwnPropertyNames(require(${JSON.stringify(glibcBuild)})).sort().join('\\n')`], { encoding: 'utf8' });
+    expect(started.stdout().split('\n').filter(Boolean).sort()).toEqual(expected.split('\n').filter(Boolean));
+  });
+});
+
 // npm's arm64 build of this very Node version, with Debian's arm64 glibc, under build/arm64-node.
 function arm64Node(): { node: string; sysroot: string } {
   const dir = path.join(ROOT, 'build/arm64-node');
