@@ -403,61 +403,61 @@ static struct sigaction previous[NSIG];  // the action it replaced, given back b
 static uv_async_t *volatile wake_target; // the watch's async, read by the handler
 
 // The fast path, armed by JS once CMD runs (see forwardInHandler and reapInLoop): the handler
-// forwards signals itself and the loop reaps orphans, with no JS in between. It ends when CMD's
-// exit is seen, before its pid is freed: a pid freed may be another process's at once.
+// forwards signals and reaps orphans itself, with no JS in between. It ends when CMD's exit is
+// seen, before its pid is freed: a pid freed may be another process's at once.
 static int forward_as[NSIG];  // 0: to JS; > 0: kill with this signal; -1: dropped
 static pid_t forward_target;  // CMD's pid; 0: nothing forwarded in the handler
 static bool forward_group;    // to CMD's group, or to CMD alone if the group is gone
-static int forwarding_now;    // handlers between reading forward_target and their kill()
-static pid_t reap_target;     // CMD, while orphans are reaped in the loop; 0: JS reaps
+static pid_t reap_target;     // CMD, while orphans are reaped in the handler; 0: JS reaps
+static int handlers_acting;   // handlers between reading a target and their last kill()/waitpid()
 static bool exit_armed;       // when CMD is reaped, exit at once...
 static bool exit_always;      // ...even with others left (grace 0), or only when none is
 static bool exit_remap_zero[256];
 
-// In the handler: kill() is async-signal-safe; forwarding_now lets the reaper wait out a kill()
-// in flight on another thread before it frees CMD's pid. True when the signal was dealt with.
+// In the handler: kill() is async-signal-safe. True when the signal was dealt with.
 static bool forward_in_handler(int signum) {
   int as = __atomic_load_n(&forward_as[signum], __ATOMIC_SEQ_CST);
   pid_t target;
   if (as == 0) return false;
-  __atomic_fetch_add(&forwarding_now, 1, __ATOMIC_SEQ_CST);
+  __atomic_fetch_add(&handlers_acting, 1, __ATOMIC_SEQ_CST);
   target = __atomic_load_n(&forward_target, __ATOMIC_SEQ_CST);
   if (target > 0 && as > 0 && !(forward_group && kill(-target, as) == 0)) kill(target, as);
-  __atomic_fetch_sub(&forwarding_now, 1, __ATOMIC_SEQ_CST);
+  __atomic_fetch_sub(&handlers_acting, 1, __ATOMIC_SEQ_CST);
   return target > 0;
 }
 
-// The handler forwards nothing from here on: any kill() in flight finishes first.
-static void stop_forwarding(void) {
-  __atomic_store_n(&forward_target, 0, __ATOMIC_SEQ_CST);
-  while (__atomic_load_n(&forwarding_now, __ATOMIC_SEQ_CST) > 0) {
-    // a handler on another thread is in its kill(): one syscall long
+// In the handler, for SIGCHLD while CMD runs: orphans are reaped right here (waitid and waitpid
+// are async-signal-safe). True when every exited child was an orphan, so the loop need not
+// wake; CMD's exit is left to the loop, which ends the fast path first.
+static bool reap_orphans_in_handler(void) {
+  pid_t cmd, pid = -1;
+  __atomic_fetch_add(&handlers_acting, 1, __ATOMIC_SEQ_CST);
+  if ((cmd = __atomic_load_n(&reap_target, __ATOMIC_SEQ_CST)) != 0) {
+    while ((pid = peek_exited_child(NULL, 0)) > 0 && pid != cmd) waitpid(pid, NULL, WNOHANG);
+  }
+  __atomic_fetch_sub(&handlers_acting, 1, __ATOMIC_SEQ_CST);
+  return cmd != 0 && pid == 0;
+}
+
+// Once the targets are cleared: a handler on another thread that read one before finishes
+// first (a kill() or a few waitpid()s), so none acts on CMD's pid after it is freed, and none
+// reaps a child whose status JS is now to report.
+static void wait_out_handlers(void) {
+  while (__atomic_load_n(&handlers_acting, __ATOMIC_SEQ_CST) > 0) {
   }
 }
 
 // Signals and SIGCHLD go to JS again, whatever CMD does.
 static void disarm_fast_path(void) {
-  stop_forwarding();
+  __atomic_store_n(&forward_target, 0, __ATOMIC_SEQ_CST);
   __atomic_store_n(&reap_target, 0, __ATOMIC_SEQ_CST);
   exit_armed = false;
+  wait_out_handlers();
 }
 
-// CMD's pid is about to be freed: the handler stops forwarding to it and the loop stops
-// reaping for it; what comes next is JS's.
+// CMD's pid is about to be freed: the fast path ends; what comes next is JS's.
 static void end_fast_path(pid_t pid) {
-  if (pid <= 0) return;
-  if (__atomic_load_n(&reap_target, __ATOMIC_SEQ_CST) == pid) __atomic_store_n(&reap_target, 0, __ATOMIC_SEQ_CST);
-  if (__atomic_load_n(&forward_target, __ATOMIC_SEQ_CST) == pid) stop_forwarding();
-}
-
-// In the handler, for SIGCHLD while the loop reaps for CMD: orphans are reaped right here
-// (waitid and waitpid are async-signal-safe). True when every exited child was an orphan, so
-// the loop need not wake; CMD's exit is left to the loop, which ends the fast path first.
-static bool reap_orphans_in_handler(void) {
-  pid_t cmd = __atomic_load_n(&reap_target, __ATOMIC_SEQ_CST), pid;
-  if (cmd == 0) return false;
-  while ((pid = peek_exited_child(NULL, 0)) > 0 && pid != cmd) waitpid(pid, NULL, WNOHANG);
-  return pid == 0;
+  if (pid > 0 && (__atomic_load_n(&reap_target, __ATOMIC_SEQ_CST) == pid || __atomic_load_n(&forward_target, __ATOMIC_SEQ_CST) == pid)) disarm_fast_path();
 }
 
 // Async-signal-safe: dealt with in place, or an atomic increment and a uv_async_send, on
@@ -537,17 +537,18 @@ static bool nothing_left(void) {
   return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD;
 }
 
-// The shell's convention (exit-status.ts), then --remap-exit.
+// The shell's convention (exit-status.ts), then -e's codes as 0.
 static int exit_code_of(int status) {
   int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
   return exit_remap_zero[code & 255] ? 0 : code;
 }
 
-// SIGCHLD while the loop reaps: orphans are reaped here and never reported. CMD's status is
+// SIGCHLD that the handler left to the loop: orphans are reaped here too, never reported. CMD's status is
 // kept for JS's next reapAll, or, with the fast exit armed and nothing left to wait for, it
 // is the process's exit code at once. True when JS is to hear of CMD's end (or of an error).
 static bool reap_in_loop(void) {
   pid_t cmd = __atomic_load_n(&reap_target, __ATOMIC_SEQ_CST);
+  bool exit_now = exit_armed; // before end_fast_path disarms it
   for (;;) {
     struct reaped_child *slot = reserve_reaped();
     pid_t pid = peek_exited_child(NULL, 0);
@@ -560,7 +561,7 @@ static bool reap_in_loop(void) {
     }
     end_fast_path(pid);
     if (waitpid(pid, &status, WNOHANG) != pid) return true;
-    if (exit_armed && (exit_always || nothing_left())) _exit(exit_code_of(status));
+    if (exit_now && (exit_always || nothing_left())) _exit(exit_code_of(status));
     slot->pid = pid;
     slot->status = status;
     slot->name[0] = '\0';
@@ -697,7 +698,8 @@ static napi_value ForwardInHandler(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 4, argv) || !get_int(env, argv[0], "pid", 1, INT_MAX_D, &pid) || !get_bool(env, argv[1], "group", &group) ||
       !get_signal_table(env, argv[2], argv[3], -1, NSIG - 1, table))
     return NULL;
-  stop_forwarding(); // no handler reads a half-made table
+  __atomic_store_n(&forward_target, 0, __ATOMIC_SEQ_CST);
+  wait_out_handlers(); // no handler reads a half-made table
   for (int signum = 1; signum < NSIG; signum++) __atomic_store_n(&forward_as[signum], table[signum], __ATOMIC_SEQ_CST);
   __atomic_store_n(&forward_group, group, __ATOMIC_SEQ_CST);
   __atomic_store_n(&forward_target, pid, __ATOMIC_SEQ_CST);

@@ -9,7 +9,7 @@ import { initPidOf, namespaceProcesses, RECORDER, runInit, startInit, startRecor
 
 const { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2 } = constants.signals;
 
-// At the default verbosity the addon's handler forwards, the loop reaps orphans and CMD's end
+// At the default verbosity the addon's handler forwards and reaps orphans, and CMD's end
 // exits with no JS between; at -vv every forward and reap is an event, so JS does it all.
 describe.each([
   ["the addon's fast path", []],
@@ -69,7 +69,7 @@ describe('an orphan storm', () => {
   const storm = 'i=0; while [ $i -lt 300 ]; do (true &); i=$((i+1)); done; echo spawned; read line; exit 3';
 
   it.each([
-    ['reaped in the loop, unreported', []],
+    ['reaped in the signal handler, unreported', []],
     ['each reap warned (-w), in JS', ['-w']],
   ])('leaves no zombie: %s', async (_, flags) => {
     const init = startInit([...flags, '--', 'sh', '-c', storm]);
