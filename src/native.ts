@@ -51,7 +51,7 @@ export interface Native {
   unwatchSignals(): void;
   /** The handler itself sends signals[i] as forwardAs[i] (-1: drops it) to CMD's group or CMD, until CMD's end is seen. */
   forwardInHandler(pid: number, group: boolean, signals: number[], forwardAs: number[]): void;
-  /** Orphans are reaped in the loop, unreported; CMD's end still wakes JS, or with fastExit ends the process when nothing is left (always: at once). */
+  /** Orphans are reaped in the signal handler, unreported; CMD's end still wakes JS, or with fastExit ends the process when nothing is left (always: at once). */
   reapInLoop(pid: number, fastExit: boolean, always: boolean, remapToZero: number[]): void;
   /** Ends forwardInHandler and reapInLoop: every signal and status comes to JS again. */
   endFastPath(): void;
