@@ -24,18 +24,22 @@ afterAll(async () => {
 
 const INITS = { tsinit: [], tini: ['--entrypoint', 'tini'] } as const;
 
-// `docker run --rm` of `command` under `init` (tini takes `--` like tsinit's entrypoint).
+// The image and command words of `docker run` for `command` under `init` (tini takes `--`, as
+// tsinit's entrypoint has it).
+const under = (init: keyof typeof INITS, command: string[]) => [...INITS[init], IMAGES.debianWithTini, ...(init === 'tini' ? ['--'] : []), ...command];
+
+// `docker run --rm`, to the end.
 function run(init: keyof typeof INITS, command: string[], flags: string[] = [], input?: string | Buffer) {
-  const args = init === 'tini' ? ['--', ...command] : command;
-  return engine.docker(['run', '--rm', ...flags, ...INITS[init], IMAGES.debianWithTini, ...args], input);
+  return engine.docker(['run', '--rm', ...flags, ...under(init, command)], input);
 }
 
 async function inspect(container: string, field: string): Promise<string> {
   return (await engine.docker(['inspect', '-f', `{{${field}}}`, container])).stdout.trim();
 }
 
-async function started(init: keyof typeof INITS, command: string[]): Promise<string> {
-  const { code, stdout, stderr } = await engine.docker(['run', '-d', ...INITS[init], IMAGES.debianWithTini, ...(init === 'tini' ? ['--'] : []), ...command]);
+// `docker run -d`: the container's id.
+async function runDetached(init: keyof typeof INITS, command: string[]): Promise<string> {
+  const { code, stdout, stderr } = await engine.docker(['run', '-d', ...under(init, command)]);
   if (code !== 0) throw new Error(`docker run -d failed: ${stderr}`);
   return stdout.trim();
 }
@@ -68,7 +72,7 @@ describe('in a Docker container', () => {
 
   it('forwards `docker stop` to the command: sleep ends with 143, not the timeout\'s SIGKILL (137), as under tini', async () => {
     for (const init of ['tsinit', 'tini'] as const) {
-      const container = await started(init, ['sleep', '1000']);
+      const container = await runDetached(init, ['sleep', '1000']);
       const pid = Number(await inspect(container, '.State.Pid'));
       await waitFor('sleep to run', () => descendantsOf(pid).some((info) => info.name === 'sleep'));
       expect({ init, code: await stopped(container, 10) }).toEqual({ init, code: 143 });
@@ -77,14 +81,14 @@ describe('in a Docker container', () => {
 
   it('loses no `docker stop` sent right after `docker run -d` (20 in a row)', async () => {
     const codes = [];
-    for (let i = 0; i < 20; i++) codes.push(await stopped(await started('tsinit', ['sleep', '1000']), 10));
+    for (let i = 0; i < 20; i++) codes.push(await stopped(await runDetached('tsinit', ['sleep', '1000']), 10));
     expect(codes).toEqual(Array(20).fill(143));
   });
 
   it('reaps 50 double-forked orphans: none left as a zombie, as under tini', async () => {
     const command = ['sh', '-c', 'for i in $(seq 50); do (sleep 0.2 &); done; exec sleep 1000'];
     for (const init of ['tsinit', 'tini'] as const) {
-      const container = await started(init, command);
+      const container = await runDetached(init, command);
       const pid = Number(await inspect(container, '.State.Pid'));
       // The orphans exist once sh has exec'd sleep 1000; only reaping takes them out of the tree.
       await waitFor(`${init} to reap every orphan`, () => {
