@@ -1,15 +1,13 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run, type RunOptions } from '../src/index';
-import { AS_PID_1, runInit, startCommand } from './helpers';
+import { AS_PID_1, runCommand, runInit } from './helpers';
 
 const INDEX = path.resolve(__dirname, '../dist/index.js');
 
 // A Node program using the built API, run as PID 1; `code` is what it exits with.
-async function runProgram(program: string) {
-  const started = startCommand([...AS_PID_1.slice(0, 4), process.execPath, '-e', `const { run } = require(${JSON.stringify(INDEX)});\n${program}`]);
-  const { code } = await started.closed;
-  return { code, stdout: started.stdout(), stderr: started.stderr() };
+function runProgram(program: string) {
+  return runCommand([...AS_PID_1.slice(0, 4), process.execPath, '-e', `const { run } = require(${JSON.stringify(INDEX)});\n${program}`]);
 }
 
 describe('run() leaves the host process as it found it', () => {

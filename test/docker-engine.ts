@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { startCommand } from './helpers';
+import { runCommand } from './helpers';
 
 /** What a docker command printed and how it ended. */
 export interface DockerResult {
@@ -35,12 +35,9 @@ export function onPath(name: string, getIt: string): string {
   throw new Error(`${name} not found on PATH: ${getIt}`);
 }
 
-/** Runs a command to its end, with `input` on its stdin. */
-export async function runToEnd(command: string[], env: Record<string, string> = {}, input?: string | Buffer): Promise<DockerResult> {
-  const started = startCommand(command, { env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-  started.child.stdin?.end(input);
-  const { code } = await started.closed;
-  return { code, stdout: started.stdout(), stderr: started.stderr() };
+/** Runs a command to its end; stdin is `input`, or nothing (/dev/null) when none is given. */
+export function runWithInput(command: string[], env: Record<string, string> = {}, input?: string | Buffer): Promise<DockerResult> {
+  return runCommand(command, { env, input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
 }
 
 /**
@@ -63,7 +60,7 @@ export async function startEngine(): Promise<Engine> {
   const exited = new Promise<string>((resolve) => daemon.on('exit', (code, signal) => resolve(`dockerd exited (${signal ?? `code ${code}`})`)));
   let ended: string | undefined;
   void exited.then((why) => (ended = why));
-  const docker = (dockerArgs: string[], input?: string | Buffer) => runToEnd([client, ...dockerArgs], env, input);
+  const docker = (dockerArgs: string[], input?: string | Buffer) => runWithInput([client, ...dockerArgs], env, input);
   const deadline = Date.now() + 60_000;
   const answers = async () => (await docker(['info'])).code === 0;
   try {

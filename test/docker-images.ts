@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { onPath, runToEnd, type DockerResult, type Engine } from './docker-engine';
+import { onPath, runWithInput, type DockerResult, type Engine } from './docker-engine';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -49,7 +49,7 @@ function buildDebianBase(engine: Engine, codename: string): Promise<string> {
   const mmdebstrap = onPath('mmdebstrap', "install Debian's mmdebstrap (the README's test command does)");
   const script = 'set -o pipefail; "$0" --variant=minbase --quiet "$1" - "$2" | "$3" import - "$4"';
   const command = ['bash', '-c', script, mmdebstrap, codename, aptMirror(codename), engine.client, `local/debian:${codename}`];
-  return must('mmdebstrap | docker import', runToEnd(command, engine.env));
+  return must('mmdebstrap | docker import', runWithInput(command, engine.env));
 }
 
 // node:20-bookworm-slim's layout on that base: this machine's node and npm, the user node (1000).
@@ -84,7 +84,7 @@ function buildDistrolessBase(engine: Engine, root: string): Promise<string> {
   mkdirSync(path.join(root, 'tmp'));
   chmodSync(path.join(root, 'tmp'), 0o1777);
   const script = 'set -o pipefail; tar -C "$0" -c . | "$1" import --change \'ENTRYPOINT ["/nodejs/bin/node"]\' - "$2"';
-  return must(`importing ${DISTROLESS_BASE}`, runToEnd(['bash', '-c', script, root, engine.client, DISTROLESS_BASE], engine.env));
+  return must(`importing ${DISTROLESS_BASE}`, runWithInput(['bash', '-c', script, root, engine.client, DISTROLESS_BASE], engine.env));
 }
 
 // The context docker/*.Dockerfile expect: the tarballs npm/pack.sh writes, and tini for the reference image.
@@ -92,7 +92,7 @@ async function packContext(context: string): Promise<void> {
   mkdirSync(context);
   const packed = path.join(context, 'packed');
   mkdirSync(packed);
-  await must('npm/pack.sh', runToEnd(['sh', path.join(ROOT, 'npm/pack.sh'), packed]));
+  await must('npm/pack.sh', runWithInput(['sh', path.join(ROOT, 'npm/pack.sh'), packed]));
   const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   copyFileSync(path.join(packed, `tsinit-${version}.tgz`), path.join(context, 'tsinit.tgz'));
   copyFileSync(path.join(packed, `tsinit-linux-${process.arch}-gnu-${version}.tgz`), path.join(context, 'tsinit-platform.tgz'));

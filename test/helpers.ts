@@ -54,11 +54,17 @@ export async function inShell(script: string, env: Record<string, string> = {}):
   return started.stdout();
 }
 
-/** Runs tsinit as PID 1 to the end. */
-export async function runInit(args: string[], options?: StartOptions) {
-  const started = startInit(args, options);
+/** Runs any command to its end, with `input` on its stdin if given: its exit code and output. */
+export async function runCommand(command: string[], { input, ...options }: StartOptions & { input?: string | Buffer } = {}) {
+  const started = startCommand(command, options);
+  if (input !== undefined) started.child.stdin!.end(input);
   const { code } = await started.closed;
   return { code, stdout: started.stdout(), stderr: started.stderr() };
+}
+
+/** Runs tsinit as PID 1 to the end. */
+export function runInit(args: string[], options?: StartOptions) {
+  return runCommand([...AS_PID_1, ...args], options);
 }
 
 /** Polls until `check` returns a truthy value, or fails naming what it waited for. */

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CLI, startCommand } from './helpers';
+import { CLI, runCommand } from './helpers';
 
 // A mount namespace where an empty tmpfs hides /proc (a chroot or bare namespace has none).
-async function withoutProc(script: string, env: Record<string, string> = {}) {
-  const started = startCommand(['unshare', '--mount', '--pid', '--fork', 'sh', '-c', `mount -t tmpfs none /proc && ${script}`], {
+function withoutProc(script: string, env: Record<string, string> = {}) {
+  return runCommand(['unshare', '--mount', '--pid', '--fork', 'sh', '-c', `mount -t tmpfs none /proc && ${script}`], {
     env: { TSINIT: `${process.execPath} ${CLI}`, ...env },
   });
-  const { code } = await started.closed;
-  return { code, stdout: started.stdout(), stderr: started.stderr() };
 }
 
 describe('without /proc mounted', () => {

@@ -3,16 +3,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startCommand } from './helpers';
+import { runCommand } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
 const NAMESPACE = ['unshare', '--pid', '--fork', '--mount-proc'];
 const npm = (cwd: string, ...args: string[]) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--offline'], { cwd, encoding: 'utf8' });
-const run = async (command: string[], cwd?: string) => {
-  const started = startCommand(command, { cwd });
-  const { code } = await started.closed;
-  return { code, stdout: started.stdout(), stderr: started.stderr() };
-};
+const run = (command: string[], cwd?: string) => runCommand(command, { cwd });
 
 // The package as a release publishes it (npm/pack.sh), installed in an empty directory from the
 // main tarball and this platform's, offline: nothing but those two is needed at run time.

@@ -7,6 +7,13 @@ import { CLI, childrenOf, initPidOf, namespaceProcesses, startCommand, startInit
 const orphanMaker = (count: number, orphan = 'true') =>
   `i=0; while [ $i -lt ${count} ]; do (${orphan} &); i=$((i+1)); done; echo spawned; read line; exit 3`;
 
+// Every orphan reaped: only tsinit (PID 1 at host pid `pid`) and CMD are left, neither a zombie.
+const onlyInitAndCommandLeft = (pid: number) =>
+  waitFor('only tsinit and the command to be left', () => {
+    const left = namespaceProcesses(pid);
+    return left.length === 2 && left.every((info) => info.state !== 'Z');
+  });
+
 describe('reaping', () => {
   it('reaps 200 double-forked orphans as PID 1, leaving no zombie', async () => {
     const init = startInit(['-vv', '--', 'sh', '-c', orphanMaker(200)]);
@@ -43,14 +50,26 @@ describe('reaping', () => {
       await nextTurn();
     }
     await waitFor('the orphans to be spawned', () => init.stdout() === 'spawned\n');
-    await waitFor('only tsinit and the command to be left', () => {
-      const left = namespaceProcesses(pid);
-      return left.length === 2 && left.every((info) => info.state !== 'Z');
-    });
+    await onlyInitAndCommandLeft(pid);
     init.child.stdin!.end('\n');
     expect((await init.closed).code).toBe(3);
     // Signals coalesce while pending, so fewer than 100 may be forwarded, but both kinds were.
     expect(init.stderr()).toMatch(/\[tsinit\] SIGWINCH forwarded to group \d+\n/);
     expect(init.stderr()).toMatch(/\[tsinit\] SIGURG forwarded to group \d+\n/);
+  });
+
+  // At the default verbosity the addon's signal handler reaps orphans; -w makes each a warning, in JS.
+  it.each([
+    ['reaped in the signal handler, unreported', []],
+    ['each reap warned (-w), in JS', ['-w']],
+  ])('leaves no zombie after a storm of 300 orphans: %s', async (_, flags) => {
+    const init = startInit([...flags, '--', 'sh', '-c', orphanMaker(300)]);
+    const pid = await initPidOf(init);
+    await waitFor('the orphans to be spawned', () => init.stdout() === 'spawned\n');
+    await onlyInitAndCommandLeft(pid);
+    init.child.stdin!.end('\n');
+    expect((await init.closed).code).toBe(3);
+    const warnings = init.stderr().match(/\[tsinit\] reaped orphan \d+ \(sh\), exited with code 0\n/g)?.length ?? 0;
+    expect(warnings).toBe(flags.length ? 300 : 0);
   });
 });
