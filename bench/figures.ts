@@ -83,15 +83,17 @@ async function forwardOnce(started: Started, pid: number, signal: NodeJS.Signals
   return Number(BigInt(line) - sent) / 1e3;
 }
 
-async function startClock(init: Init, helper: string) {
+// The init with the signal clock as CMD, once settled: start-up's work over, as in the idle figures.
+async function startClock(init: Init, helper: string, settleMs: number) {
   const started = startInNamespace(init, [helper, 'signal-clock']);
   await waitFor('the signal clock', () => started.stdout().startsWith('ready\n'));
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
   return { started, pid: await initPid(started) };
 }
 
 /** SIGUSR1s forwarded back to back: the latency of each (µs), and the init's CPU per signal (µs). */
-export async function forwardLatencies(init: Init, helper: string, count: number) {
-  const { started, pid } = await startClock(init, helper);
+export async function forwardLatencies(init: Init, helper: string, settleMs: number, count: number) {
+  const { started, pid } = await startClock(init, helper, settleMs);
   const latencies: number[] = [];
   const cpuBefore = cpuNs(pid);
   for (let i = 0; i < count; i++) latencies.push(await forwardOnce(started, pid, 'SIGUSR1', i));
@@ -101,8 +103,8 @@ export async function forwardLatencies(init: Init, helper: string, count: number
 }
 
 /** The latency (µs) of a SIGTERM after `idleMs` of quiet, as `docker stop` sends it: `count` times. */
-export async function firstSignalAfterIdle(init: Init, helper: string, idleMs: number, count: number): Promise<number[]> {
-  const { started, pid } = await startClock(init, helper);
+export async function firstSignalAfterIdle(init: Init, helper: string, settleMs: number, idleMs: number, count: number): Promise<number[]> {
+  const { started, pid } = await startClock(init, helper, settleMs);
   const latencies: number[] = [];
   for (let i = 0; i < count; i++) {
     await new Promise((resolve) => setTimeout(resolve, idleMs)); // the quiet is what is measured
@@ -113,9 +115,10 @@ export async function firstSignalAfterIdle(init: Init, helper: string, idleMs: n
 }
 
 /** An orphan storm: CMD double-forks `count` orphans; how fast and how cheaply the init reaps them. */
-export async function orphanStorm(init: Init, helper: string, count: number) {
+export async function orphanStorm(init: Init, helper: string, settleMs: number, count: number) {
   const started = startInNamespace(init, [helper, 'orphan-storm', String(count)]);
   await waitFor('the storm to be ready', () => started.stdout() === 'ready\n');
+  await new Promise((resolve) => setTimeout(resolve, settleMs)); // start-up's work over
   const pid = await initPid(started);
   const zombies = () => namespaceProcesses(pid).filter((info) => info.state === 'Z').length;
   let peakZombies = 0;

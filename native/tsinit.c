@@ -2,6 +2,7 @@
 // errno as data.
 // Policy (what to forward, when to exit, what to log) lives in TypeScript.
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -79,6 +81,20 @@ static bool get_int(napi_env env, napi_value value, const char *what, double min
     return false;
   }
   *out = (int32_t)number;
+  return true;
+}
+
+// A JS number that is an address or a size: an integer from 0 to 2**53 (user space is 2**47 or
+// 2**48), or false with a TypeError naming `what`.
+static bool get_address(napi_env env, napi_value value, const char *what, double *out) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number || napi_get_value_double(env, value, out) != napi_ok ||
+      !(*out >= 0 && *out <= 9007199254740992.0) || *out != (double)(uint64_t)*out) {
+    char message[128];
+    snprintf(message, sizeof message, "%s must be an integer from 0 to 2**53", what);
+    napi_throw_type_error(env, NULL, message);
+    return false;
+  }
   return true;
 }
 
@@ -245,6 +261,15 @@ static napi_value Exit(napi_env env, napi_callback_info info) {
   _exit(code);
 }
 
+// madvise(start, length, MADV_DONTNEED): the pages of a clean file mapping leave this process
+// (the file's page cache keeps them) and come back on the next touch. Returns 0 or the errno.
+static napi_value ReleasePages(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  double start, length;
+  if (!get_args(env, info, 2, argv) || !get_address(env, argv[0], "start", &start) || !get_address(env, argv[1], "length", &length)) return NULL;
+  return make_int(env, madvise((void *)(uintptr_t)start, (size_t)length, MADV_DONTNEED) == 0 ? 0 : errno);
+}
+
 // execve(2) with this process's environment and plain stdio: the init restarting itself.
 // Throws on failure.
 static napi_value Execve(napi_env env, napi_callback_info info) {
@@ -409,12 +434,12 @@ static int forward_as[NSIG];  // 0: to JS; > 0: kill with this signal; -1: dropp
 static pid_t forward_target;  // CMD's pid; 0: nothing forwarded in the handler
 static bool forward_group;    // to CMD's group, or to CMD alone if the group is gone
 static pid_t reap_target;     // CMD, while orphans are reaped in the handler; 0: JS reaps
-static int handlers_acting;   // handlers between reading a target and their last kill()/waitpid()
+static int handlers_acting;   // handlers (or the signal thread) between reading a target and their last kill()/waitpid()
 static bool exit_armed;       // when CMD is reaped, exit at once...
 static bool exit_always;      // ...even with others left (grace 0), or only when none is
 static bool exit_remap_zero[256];
 
-// In the handler: kill() is async-signal-safe. True when the signal was dealt with.
+// In the handler or the signal thread: kill() is async-signal-safe. True when the signal was dealt with.
 static bool forward_in_handler(int signum) {
   int as = __atomic_load_n(&forward_as[signum], __ATOMIC_SEQ_CST);
   pid_t target;
@@ -426,7 +451,7 @@ static bool forward_in_handler(int signum) {
   return target > 0;
 }
 
-// In the handler, for SIGCHLD while CMD runs: orphans are reaped right here (waitid and waitpid
+// In the handler or the signal thread, for SIGCHLD while CMD runs: orphans are reaped right here (waitid and waitpid
 // are async-signal-safe). True when every exited child was an orphan, so the loop need not
 // wake; CMD's exit is left to the loop, which ends the fast path first.
 static bool reap_orphans_in_handler(void) {
@@ -460,8 +485,8 @@ static void end_fast_path(pid_t pid) {
   if (pid > 0 && (__atomic_load_n(&reap_target, __ATOMIC_SEQ_CST) == pid || __atomic_load_n(&forward_target, __ATOMIC_SEQ_CST) == pid)) disarm_fast_path();
 }
 
-// Async-signal-safe: dealt with in place, or an atomic increment and a uv_async_send, on
-// whichever thread the kernel picked.
+// Async-signal-safe: dealt with in place, or an atomic increment and a uv_async_send, on the
+// signal thread or whichever thread the kernel picked.
 static void count_signal(int signum) {
   int saved_errno = errno;
   if (!(signum == SIGCHLD ? reap_orphans_in_handler() : forward_in_handler(signum))) {
@@ -472,13 +497,35 @@ static void count_signal(int signum) {
   errno = saved_errno;
 }
 
-// sigaction(sig, count_signal, &old): atomic, so the old disposition tells whether a one-shot
+// Signals a thread of the addon's takes with sigwaitinfo (takeSignalsOnThread), blocked in
+// every other thread; the address of `block_message` marks our own request to block them.
+static sigset_t on_thread;
+static const char block_message;
+
+static bool is_block_message(const siginfo_t *info) {
+  return info->si_code == SI_QUEUE && info->si_pid == getpid() && info->si_value.sival_ptr == &block_message;
+}
+
+// The handler. The block message comes from takeSignalsOnThread (rt_tgsigqueueinfo, SI_QUEUE,
+// our pid): a mask set in a handler is undone by its return, so the one the return restores
+// (uc_sigmask) gets the signals instead.
+static void on_signal(int signum, siginfo_t *info, void *context) {
+  if (is_block_message(info)) {
+    ucontext_t *interrupted = context;
+    for (int blocked = 1; blocked < NSIG; blocked++)
+      if (sigismember(&on_thread, blocked)) sigaddset(&interrupted->uc_sigmask, blocked);
+    return;
+  }
+  count_signal(signum);
+}
+
+// sigaction(sig, on_signal, &old): atomic, so the old disposition tells whether a one-shot
 // handler (Node's SIGINT/SIGTERM at boot) already fired.
 static int catch_signal(int signum, struct sigaction *old) {
   struct sigaction action;
   memset(&action, 0, sizeof action);
-  action.sa_handler = count_signal;
-  action.sa_flags = SA_RESTART;
+  action.sa_sigaction = on_signal;
+  action.sa_flags = SA_RESTART | SA_SIGINFO;
   sigfillset(&action.sa_mask);
   if (sigaction(signum, &action, old) != 0) return -1;
   if (!caught[signum]) previous[signum] = *old;
@@ -486,7 +533,7 @@ static int catch_signal(int signum, struct sigaction *old) {
   return 0;
 }
 
-// sigaction(sig, count_signal) for each signal: from here on an arrival is counted, not lost.
+// sigaction(sig, on_signal) for each signal: from here on an arrival is counted, not lost.
 // Returns each old disposition: "default", "ignore" or "handler".
 static napi_value HoldSignals(napi_env env, napi_callback_info info) {
   napi_value argv[1], result;
@@ -737,6 +784,66 @@ static napi_value ReapInLoop(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// The signal thread: what the handler does, done between two sigwaitinfo calls, as tini does.
+static void take_signals(void *unused) {
+  prctl(PR_SET_NAME, "tsinit-signals", 0, 0, 0);
+  for (;;) {
+    siginfo_t info;
+    int signum = sigwaitinfo(&on_thread, &info);
+    if (signum > 0 && !is_block_message(&info)) count_signal(signum); // its own is no signal from outside
+  }
+}
+
+// Asks every thread but this one to block the signals in `on_thread` (see on_signal), carried
+// by one of them: a signal on_signal catches.
+static void send_block_message(void) {
+  pid_t self = (pid_t)syscall(SYS_gettid);
+  int carrier = 1;
+  DIR *tasks;
+  struct dirent *task;
+  while (carrier < NSIG && !sigismember(&on_thread, carrier)) carrier++;
+  if (carrier == NSIG || (tasks = opendir("/proc/self/task")) == NULL) return; // no /proc: the handler takes what the other threads get
+  while ((task = readdir(tasks)) != NULL) {
+    siginfo_t message;
+    pid_t tid = (pid_t)atoi(task->d_name);
+    if (tid <= 0 || tid == self) continue;
+    memset(&message, 0, sizeof message);
+    message.si_signo = carrier;
+    message.si_code = SI_QUEUE;
+    message.si_pid = getpid();
+    message.si_uid = getuid();
+    message.si_value.sival_ptr = (void *)&block_message;
+    syscall(SYS_rt_tgsigqueueinfo, getpid(), tid, carrier, &message);
+  }
+  closedir(tasks);
+}
+
+// Caught signals are taken as tini takes them: a thread waits in sigwaitinfo and every other
+// thread blocks them, so none interrupts the loop's epoll_pwait (a signal frame, an
+// rt_sigreturn and an EINTR each). Node's threads exist already and are sent the block message;
+// threads made later inherit the loop thread's mask. Once, for a process that is the init's
+// alone: the masks are never given back. Returns 0, or the errno when no thread could be made
+// (pids.max: the handler goes on alone).
+static napi_value TakeSignalsOnThread(napi_env env, napi_callback_info info) {
+  static bool taken;
+  sigset_t all, old;
+  uv_thread_t thread;
+  uv_thread_options_t options = {UV_THREAD_HAS_STACK_SIZE, 64 * 1024};
+  if (taken) return make_int(env, 0);
+  sigemptyset(&on_thread);
+  for (int signum = 1; signum < NSIG; signum++)
+    if (caught[signum]) sigaddset(&on_thread, signum);
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old); // the thread starts with every signal blocked
+  int err = uv_thread_create_ex(&thread, &options, take_signals, NULL);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  if (err != 0) return make_int(env, -err);
+  taken = true;
+  sigprocmask(SIG_BLOCK, &on_thread, NULL);
+  send_block_message();
+  return make_int(env, 0);
+}
+
 // Ends forwardInHandler and reapInLoop: the tree's shutdown needs every signal and status in JS.
 static napi_value EndFastPath(napi_env env, napi_callback_info info) {
   disarm_fast_path();
@@ -981,6 +1088,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"unwatchSignals", NULL, UnwatchSignals, NULL, NULL, NULL, napi_default, NULL},
       {"forwardInHandler", NULL, ForwardInHandler, NULL, NULL, NULL, napi_default, NULL},
       {"reapInLoop", NULL, ReapInLoop, NULL, NULL, NULL, napi_default, NULL},
+      {"takeSignalsOnThread", NULL, TakeSignalsOnThread, NULL, NULL, NULL, napi_default, NULL},
+      {"releasePages", NULL, ReleasePages, NULL, NULL, NULL, napi_default, NULL},
       {"endFastPath", NULL, EndFastPath, NULL, NULL, NULL, napi_default, NULL},
       {"releaseTerminal", NULL, ReleaseTerminal, NULL, NULL, NULL, napi_default, NULL},
       {"holdSignals", NULL, HoldSignals, NULL, NULL, NULL, napi_default, NULL},

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { runLifecycle } from './lifecycle';
 import { readCommandLine, startEnvironmentValue } from './command-bytes';
 import { commandOomScoreAdj } from './oom';
+import { releaseCleanPages } from './clean-pages';
 import { createLog, DEFAULT_VERBOSITY, writeAll } from './log';
 import { detectLibc, loadNative } from './native';
 import { restartWithoutNodeOptions, takeHandOver } from './node-options';
@@ -15,6 +16,10 @@ import { version } from '../package.json';
 // The commit tsinit was built from (esbuild --define), for `--version` as tini words it (Docker
 // parses `docker-init --version`); empty when not built from git.
 declare const TSINIT_COMMIT: string;
+
+// When start-up's work is over (keep-inspector-off looks a last time at 1 s): the init's clean
+// pages can go, since an idle init touches few of them again.
+const RELEASE_PAGES_AFTER_MS = 2000;
 
 // Exit code when tsinit cannot start (no addon for this platform, a failed syscall).
 const START_FAILURE_EXIT_CODE = 1;
@@ -57,7 +62,8 @@ async function main(argv: string[]): Promise<number> {
   if (!handOver) await restartWithoutNodeOptions(native, intake, commandLine, log);
   // CMD's words as given, not as Node decoded them: the last ones of the command line.
   const bytes = { commandBytes: commandLine.slice(commandLine.length - options.command.length), searchPath: startEnvironmentValue('PATH') };
-  const code = await runLifecycle({ ...options, ...bytes, realtime, oomScoreAdj: commandOomScoreAdj(log), fastExit: true }, native, log, intake);
+  setTimeout(() => releaseCleanPages(native), RELEASE_PAGES_AFTER_MS).unref();
+  const code = await runLifecycle({ ...options, ...bytes, realtime, oomScoreAdj: commandOomScoreAdj(log), ownsProcess: true }, native, log, intake);
   return native.exit(code);
 }
 

@@ -18,8 +18,11 @@ export type LifecycleOptions = Omit<Options, 'help' | 'version' | 'license' | 'v
   searchPath: Buffer | undefined;
   /** CMD's oom_score_adj, set before its exec (see oom.ts); absent: inherited. */
   oomScoreAdj?: number;
-  /** The CLI's: when CMD ends and nothing is left, the addon exits with its code, no JS between. */
-  fastExit?: boolean;
+  /**
+   * The CLI's: the process is the init's alone, so the addon takes its signals on a thread of
+   * its own, and when CMD ends and nothing is left it exits with CMD's code, no JS between.
+   */
+  ownsProcess?: boolean;
 };
 
 /**
@@ -128,6 +131,7 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
         }
       });
       armFastPath();
+      if (options.ownsProcess) takeSignalsOnThread();
     }
 
     // CMD spawned, its pid and start kept; false (and the end) when it could not be.
@@ -180,7 +184,14 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       const signals = intake.signals.filter((signal) => signal !== SIGCHLD && !needsPolicy(signal));
       native.forwardInHandler(child, !options.singleChild, signals, signals.map((signal) => rewritten(signal) || -1));
       if (logOrphans || foreground) return; // each reap is logged; a stopped CMD suspends us
-      native.reapInLoop(child, options.fastExit === true && !log.wants('info'), options.graceMs === 0, [...options.remapToZero]);
+      native.reapInLoop(child, options.ownsProcess === true && !log.wants('info'), options.graceMs === 0, [...options.remapToZero]);
+    }
+
+    // After CMD's spawn, which has first claim on a tight pids.max: without the thread, the
+    // handler does the same work, interrupting the loop.
+    function takeSignalsOnThread(): void {
+      const errno = native.takeSignalsOnThread();
+      if (errno !== 0) log('debug', 'signal-thread', `signals stay with the handler: no thread for them (${errnoName(errno)})`, { errno: errnoName(errno) });
     }
 
     // 5. A signal from outside, while CMD runs: held first if --delay says so, then forwarded.

@@ -53,6 +53,10 @@ export interface Native {
   forwardInHandler(pid: number, group: boolean, signals: number[], forwardAs: number[]): void;
   /** Orphans are reaped in the signal handler, unreported; CMD's end still wakes JS, or with fastExit ends the process when nothing is left (always: at once). */
   reapInLoop(pid: number, fastExit: boolean, always: boolean, remapToZero: number[]): void;
+  /** A thread of the addon's takes every caught signal with sigwaitinfo, as tini does; the other threads block them for good. 0 or the errno. */
+  takeSignalsOnThread(): number;
+  /** madvise(MADV_DONTNEED) on [start, start + length): 0 or the errno. */
+  releasePages(start: number, length: number): number;
   /** Ends forwardInHandler and reapInLoop: every signal and status comes to JS again. */
   endFastPath(): void;
   spawn(paths: Buffer[], argv: Buffer[], options: SpawnOptions): { pid: number } | { errno: number };

@@ -1,5 +1,5 @@
 import { spawn, type StdioOptions } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { listProcesses, openFiles, type ProcessInfo } from '../src/process-tree';
 
@@ -126,4 +126,17 @@ export async function startRecorder(args: string[] = ['--', ...RECORDER], option
     await init.closed;
   };
   return { init, pid, received, stop };
+}
+
+/**
+ * A new cgroup below this process's own, with `controller` (cgroup v1's hierarchy of it, or v2
+ * with it delegated): its directory, the version, and the command prefix that runs a command in it.
+ */
+export function makeCgroup(controller: 'memory' | 'pids', name: string) {
+  const lines = readFileSync('/proc/self/cgroup', 'utf8').split('\n').map((line) => line.split(':'));
+  const v1 = lines.find(([, controllers]) => controllers?.split(',').includes(controller));
+  const dir = v1 ? path.join('/sys/fs/cgroup', controller, v1[2], name) : path.join('/sys/fs/cgroup', lines.find(([id]) => id === '0')![2], name);
+  mkdirSync(dir);
+  const enter = ['sh', '-c', `echo $$ > ${dir}/cgroup.procs && exec "$@"`, 'sh'];
+  return { dir, version: v1 ? 1 : 2, enter };
 }
