@@ -54,8 +54,10 @@ compiler_for() {
 [ "$1" != all ] || set -- linux-x64-gnu linux-x64-musl linux-arm64-gnu linux-arm64-musl
 for target in "$@"; do
   cc=$(compiler_for "$target")
+  # -z now: every symbol bound at load. Bound lazily, the first kill() of the signal thread,
+  # often on `docker stop`, would first search each library's symbol table, page by page.
   # shellcheck disable=SC2086 # $cc may carry -specs
-  $cc -std=gnu11 -O2 -s -Wall -Wextra -Wno-unused-parameter -Werror -fPIC -shared -fvisibility=hidden \
+  $cc -std=gnu11 -O2 -s -Wall -Wextra -Wno-unused-parameter -Werror -fPIC -shared -fvisibility=hidden -Wl,-z,now \
     -DNAPI_VERSION=8 -DNODE_GYP_MODULE_NAME=tsinit -I"$headers" \
     -o "tsinit.$target.node" native/tsinit.c
 done
