@@ -2,7 +2,7 @@
 //   helper signal-clock    prints "ready", then CLOCK_MONOTONIC ns each time SIGUSR1 or SIGTERM arrives
 //   helper orphan-storm N  prints "ready"; after a byte on stdin double-forks N orphans that exit
 //                          at once, prints "done", and exits at stdin EOF
-//   helper exit-now        prints CLOCK_MONOTONIC ns and _exits
+//   helper exit-after MS   sleeps MS milliseconds, prints CLOCK_MONOTONIC ns and _exits
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
@@ -50,10 +50,14 @@ int main(int argc, char **argv) {
     }
     return 0;
   }
-  if (argc >= 2 && strcmp(argv[1], "exit-now") == 0) {
+  if (argc >= 3 && strcmp(argv[1], "exit-after") == 0) {
+    long ms = atol(argv[2]);
+    struct timespec pause = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&pause, &pause) != 0) {
+    }
     print_now();
     _exit(0);
   }
-  fprintf(stderr, "usage: helper signal-clock | orphan-storm N | exit-now\n");
+  fprintf(stderr, "usage: helper signal-clock | orphan-storm N | exit-after MS\n");
   return 2;
 }

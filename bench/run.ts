@@ -8,17 +8,18 @@ import { exitLatency, firstSignalAfterIdle, forwardLatencies, idleFigures, NAMES
 
 const quick = process.argv.includes('--quick');
 const SIZES = quick
-  ? { runs: 3, signals: 20, orphans: 500, idleMs: 500, afterIdle: 2 }
-  : { runs: 20, signals: 300, orphans: 20_000, idleMs: 3000, afterIdle: 10 };
-// The idle, signal and orphan figures wait for the steady state: past tsinit's release of its clean pages at 2 s.
+  ? { runs: 3, exits: 2, signals: 20, orphans: 500, idleMs: 500, afterIdle: 2 }
+  : { runs: 20, exits: 10, signals: 300, orphans: 20_000, idleMs: 3000, afterIdle: 10 };
+// Every figure but start-up is taken in the steady state: past tsinit's release of its clean pages at 2 s.
 const SETTLE_MS = 2500;
 // The quiet before the first signal: long enough for caches and the CPU to go cold.
 const QUIET_MS = 1000;
 const HELPER = path.join(__dirname, 'bench-helper');
 const NODE_IDLE = [process.execPath, '-e', 'setInterval(() => {}, 2 ** 31 - 1)'];
-// Node's own floor for the exit figure: print the clock, then _exit through our addon as tsinit does.
+// Node's own floor for the exit figure: settle as CMD does, print the clock, then _exit through our
+// addon as tsinit does.
 const ADDON = path.join(__dirname, '..', `tsinit.linux-${process.arch}-${detectLibc()}.node`);
-const NODE_EXIT = [process.execPath, '-e', `const { exit } = require(${JSON.stringify(ADDON)}); require('fs').writeSync(1, process.hrtime.bigint() + '\\n'); exit(0)`];
+const NODE_EXIT = [process.execPath, '-e', `setTimeout(() => { const { exit } = require(${JSON.stringify(ADDON)}); require('fs').writeSync(1, process.hrtime.bigint() + '\\n'); exit(0) }, ${SETTLE_MS})`];
 
 const INITS: Init[] = [
   { name: 'tsinit', command: [process.execPath, CLI, '--'] },
@@ -55,11 +56,11 @@ async function main(): Promise<void> {
   for (let run = 0; run < SIZES.runs; run++) {
     const namespaceMs = timeRun([...NAMESPACE, '/bin/true']);
     record('startup overhead', 'ms', 'node -e 0', timeRun([...NAMESPACE, process.execPath, '-e', '0']) - namespaceMs);
+    for (const init of INITS) record('startup overhead', 'ms', init.name, timeRun([...NAMESPACE, ...init.command, '/bin/true']) - namespaceMs);
+  }
+  for (let run = 0; run < SIZES.exits; run++) {
     record('child exit -> init gone', 'ms', 'node -e 0', exitLatency([...NAMESPACE, ...NODE_EXIT]));
-    for (const init of INITS) {
-      record('startup overhead', 'ms', init.name, timeRun([...NAMESPACE, ...init.command, '/bin/true']) - namespaceMs);
-      record('child exit -> init gone', 'ms', init.name, exitLatency([...NAMESPACE, ...init.command, HELPER, 'exit-now']));
-    }
+    for (const init of INITS) record('child exit -> init gone', 'ms', init.name, exitLatency([...NAMESPACE, ...init.command, HELPER, 'exit-after', String(SETTLE_MS)]));
   }
 
   const idleNode = await idleFigures(undefined, NODE_IDLE, SETTLE_MS, SIZES.idleMs);
