@@ -27,10 +27,11 @@ export type LifecycleOptions = Omit<Options, 'help' | 'version' | 'license' | 'v
 
 /**
  * The init's states: `starting` until CMD is spawned (signals are held by the intake),
- * `running` while CMD lives, `stopping` while the tree (or a dead CMD's leftovers, before a
- * restart) is stopped, `waiting` in the back-off before a restart, `done` once the code is known.
+ * `running` while CMD lives, `stopping` while the tree is stopped for good, `restarting` while
+ * a dead CMD's leftovers are stopped before the back-off, `waiting` in the back-off, `done`
+ * once the code is known.
  */
-export type State = 'starting' | 'running' | 'stopping' | 'waiting' | 'done';
+export type State = 'starting' | 'running' | 'stopping' | 'restarting' | 'waiting' | 'done';
 
 // The signals a terminal's job control stops a process with (Ctrl-Z, background reads and writes).
 const JOB_CONTROL_STOPS = [SIGTSTP, SIGTTIN, SIGTTOU];
@@ -64,7 +65,6 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     let restarts = 0;
     let backoffSteps = 0; // restarts since CMD last stayed up BACKOFF_RESET_AFTER_MS
     let stopRequested = false; // a SIGTERM or SIGINT came, or the timeout: CMD is not started again
-    let restartPending = false; // from CMD's end to its next start
     let exitCode = 0; // the last CMD's, remapped by -e; 124 once timed out
     let killTimer: NodeJS.Timeout | undefined;
     let timeoutTimer: NodeJS.Timeout | undefined;
@@ -152,7 +152,6 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       }
       child = spawned.pid;
       childStartedAt = Date.now();
-      restartPending = false;
       forwardedToChild = new Set();
       delayedOnce.clear();
       state = 'running';
@@ -250,13 +249,13 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
 
     // --timeout: CMD ran too long; the whole tree is stopped as at the end, and the code is 124.
     function timedOut(): void {
-      if (state === 'stopping' && !restartPending) return; // CMD ended in time: its code stands
+      if (state === 'stopping') return; // CMD ended in time: its code stands
       stopRequested = true;
       exitCode = TIMEOUT_EXIT_CODE;
       const running = state === 'running' && procIsOurs() ? `; still running: ${descendantsOf(process.pid).map((info) => `${info.pid} (${info.name})`).join(', ')}` : '';
       log('warn', 'timeout', `${file} ran longer than ${options.timeoutMs} ms (--timeout)${running}; exiting with code ${TIMEOUT_EXIT_CODE}`, { timeoutMs: options.timeoutMs });
       if (state === 'running') stopTree(TIMEOUT_EXIT_CODE, 'timed out', true);
-      else if (state === 'waiting') finish(TIMEOUT_EXIT_CODE); // stopping: the shutdown under way ends with exitCode
+      else if (state === 'waiting') finish(TIMEOUT_EXIT_CODE); // restarting: the back-off it leads to ends with exitCode
     }
 
     // 6. Every dead child is reaped, CMD's status kept, orphans logged.
@@ -297,8 +296,7 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
 
     // A dead CMD's leftovers are stopped first (SIGTERM, grace, SIGKILL), then the back-off.
     function restartLater(status: Reaped): void {
-      state = 'stopping';
-      restartPending = true;
+      state = 'restarting';
       shutdown = new TreeShutdown(native, log, options.graceMs, describe, () => backOff(status));
       shutdown.start(`${file} exited; before it starts again`);
     }
