@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startCommand } from './helpers';
+import { startCommand, waitFor } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
 const TARGETS = [
@@ -89,7 +89,7 @@ function arm64Node(): { node: string; sysroot: string } {
 }
 
 describe('the linux-arm64-gnu addon in an arm64 Node under qemu-user', () => {
-  it('loads, spawns a command and reaps it with its exit code', async () => {
+  it('loads, spawns a command and reaps it with its exit code, its SIGCHLD taken on the signal thread', async () => {
     const { node, sysroot } = arm64Node();
     const addon = path.join(ROOT, 'npm/linux-arm64-gnu/tsinit.linux-arm64-gnu.node');
     const program = `
@@ -98,10 +98,13 @@ describe('the linux-arm64-gnu addon in an arm64 Node under qemu-user', () => {
         const [reaped] = native.reapAll(pid);
         if (reaped) console.log(process.arch, JSON.stringify(reaped)), native.exit(0);
       });
-      const { pid } = native.spawn(['/bin/sh'], ['sh', '-c', 'exit 7'], { newSession: false, foreground: false });`;
+      const { pid } = native.spawn(['/bin/sh'], ['sh', '-c', 'read line; exit 7'], { newSession: false, foreground: false });
+      console.log('thread', native.takeSignalsOnThread());`;
     const started = startCommand(['qemu-aarch64', '-L', sysroot, node, '-e', program]);
+    await waitFor('the signal thread', () => started.stdout().startsWith('thread 0\n'), 240_000); // an emulated Node starts slowly
+    started.child.stdin!.end('go\n'); // sh exits only now, its SIGCHLD blocked but on the thread
     expect(await started.closed).toEqual({ code: 0, signal: null });
-    expect(started.stdout()).toMatch(/^arm64 \{"pid":\d+,"exitCode":7,"signal":null\}\n$/);
+    expect(started.stdout()).toMatch(/^thread 0\narm64 \{"pid":\d+,"exitCode":7,"signal":null\}\n$/);
   }, 300_000);
 });
 
