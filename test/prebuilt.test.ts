@@ -89,7 +89,7 @@ function arm64Node(): { node: string; sysroot: string } {
 }
 
 describe('the linux-arm64-gnu addon in an arm64 Node under qemu-user', () => {
-  it('loads, spawns a command and reaps it with its exit code, its SIGCHLD taken on the signal thread', async () => {
+  it('loads, spawns a command and reaps it with its exit code, its signals moved to the signal thread first', async () => {
     const { node, sysroot } = arm64Node();
     const addon = path.join(ROOT, 'npm/linux-arm64-gnu/tsinit.linux-arm64-gnu.node');
     const program = `
@@ -102,7 +102,7 @@ describe('the linux-arm64-gnu addon in an arm64 Node under qemu-user', () => {
       console.log('thread', native.takeSignalsOnThread());`;
     const started = startCommand(['qemu-aarch64', '-L', sysroot, node, '-e', program]);
     await waitFor('the signal thread', () => started.stdout().startsWith('thread 0\n'), 240_000); // an emulated Node starts slowly
-    started.child.stdin!.end('go\n'); // sh exits only now, its SIGCHLD blocked but on the thread
+    started.child.stdin!.end('go\n'); // sh exits only now: its SIGCHLD comes after the move
     expect(await started.closed).toEqual({ code: 0, signal: null });
     expect(started.stdout()).toMatch(/^thread 0\narm64 \{"pid":\d+,"exitCode":7,"signal":null\}\n$/);
   }, 300_000);
