@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { childrenOf, namespaceProcesses, startCommand, waitFor, type Started } from '../test/helpers';
 
 /** An init under test: how to run CMD under it. */
@@ -62,11 +63,11 @@ export async function idleFigures(init: Init | undefined, cmd: string[], settleM
   const started = startInNamespace(init, cmd);
   const pid = await initPid(started);
   if (init) await waitFor('the command to start', () => childrenOf(pid).some((info) => info.name === 'sleep'));
-  await new Promise((resolve) => setTimeout(resolve, settleMs)); // let start-up work finish: we want the steady state
+  await sleep(settleMs); // let start-up work finish: we want the steady state
   const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)![1]);
   const before = contextSwitches(pid);
-  await new Promise((resolve) => setTimeout(resolve, idleMs));
+  await sleep(idleMs);
   const wakeups = ((contextSwitches(pid) - before) * 1000) / idleMs;
   const ussMB = (kB('Private_Clean') + kB('Private_Dirty')) / 1024;
   const figures = { rssMB: kB('Rss') / 1024, pssMB: kB('Pss') / 1024, ussMB, threads: threadsOf(pid).length, wakeupsPerS: wakeups };
@@ -87,7 +88,7 @@ async function forwardOnce(started: Started, pid: number, signal: NodeJS.Signals
 async function startClock(init: Init, helper: string, settleMs: number) {
   const started = startInNamespace(init, [helper, 'signal-clock']);
   await waitFor('the signal clock', () => started.stdout().startsWith('ready\n'));
-  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  await sleep(settleMs);
   return { started, pid: await initPid(started) };
 }
 
@@ -107,7 +108,7 @@ export async function firstSignalAfterIdle(init: Init, helper: string, settleMs:
   const { started, pid } = await startClock(init, helper, settleMs);
   const latencies: number[] = [];
   for (let i = 0; i < count; i++) {
-    await new Promise((resolve) => setTimeout(resolve, idleMs)); // the quiet is what is measured
+    await sleep(idleMs); // the quiet is what is measured
     latencies.push(await forwardOnce(started, pid, 'SIGTERM', i));
   }
   await stop(started, pid);
@@ -118,7 +119,7 @@ export async function firstSignalAfterIdle(init: Init, helper: string, settleMs:
 export async function orphanStorm(init: Init, helper: string, settleMs: number, count: number) {
   const started = startInNamespace(init, [helper, 'orphan-storm', String(count)]);
   await waitFor('the storm to be ready', () => started.stdout() === 'ready\n');
-  await new Promise((resolve) => setTimeout(resolve, settleMs)); // start-up's work over
+  await sleep(settleMs); // start-up's work over
   const pid = await initPid(started);
   const zombies = () => namespaceProcesses(pid).filter((info) => info.state === 'Z').length;
   let peakZombies = 0;
