@@ -67,36 +67,30 @@ static int get_args(napi_env env, napi_callback_info info, size_t want, napi_val
   return 1;
 }
 
-// A JS number that is an integer from min to max, or false with a TypeError naming `what`
-// (NaN, 1.5, "3" or 2**40 would otherwise become some other int32: kill(NaN) is kill(0)).
-static bool get_int(napi_env env, napi_value value, const char *what, double min, double max, int32_t *out) {
+// A JS number that is an integer from min to max (both within 2**53), or false with a
+// TypeError naming `what` (NaN, 1.5, "3" or 2**40 would otherwise become some other integer).
+static bool get_integer(napi_env env, napi_value value, const char *what, double min, double max, double *out) {
   napi_valuetype type;
-  double number = 0;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number ||
-      napi_get_value_double(env, value, &number) != napi_ok || !(number >= min && number <= max) ||
-      number != (double)(int32_t)number) {
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number || napi_get_value_double(env, value, out) != napi_ok ||
+      !(*out >= min && *out <= max) || *out != (double)(int64_t)*out) {
     char message[128];
     snprintf(message, sizeof message, "%s must be an integer from %.0f to %.0f", what, min, max);
     napi_throw_type_error(env, NULL, message);
     return false;
   }
+  return true;
+}
+
+// get_integer for an int32 (kill(NaN) would be kill(0)).
+static bool get_int(napi_env env, napi_value value, const char *what, double min, double max, int32_t *out) {
+  double number;
+  if (!get_integer(env, value, what, min, max, &number)) return false;
   *out = (int32_t)number;
   return true;
 }
 
-// A JS number that is an address or a size: an integer from 0 to 2**53 (user space is 2**47 or
-// 2**48), or false with a TypeError naming `what`.
-static bool get_address(napi_env env, napi_value value, const char *what, double *out) {
-  napi_valuetype type;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number || napi_get_value_double(env, value, out) != napi_ok ||
-      !(*out >= 0 && *out <= 9007199254740992.0) || *out != (double)(uint64_t)*out) {
-    char message[128];
-    snprintf(message, sizeof message, "%s must be an integer from 0 to 2**53", what);
-    napi_throw_type_error(env, NULL, message);
-    return false;
-  }
-  return true;
-}
+// An address or a size: user space is 2**47 or 2**48, well within a double's exact integers.
+#define ADDRESS_MAX_D 9007199254740992.0
 
 // A JS boolean, or false with a TypeError naming `what`.
 static bool get_bool(napi_env env, napi_value value, const char *what, bool *out) {
@@ -266,7 +260,8 @@ static napi_value Exit(napi_env env, napi_callback_info info) {
 static napi_value ReleasePages(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   double start, length;
-  if (!get_args(env, info, 2, argv) || !get_address(env, argv[0], "start", &start) || !get_address(env, argv[1], "length", &length)) return NULL;
+  if (!get_args(env, info, 2, argv) || !get_integer(env, argv[0], "start", 0, ADDRESS_MAX_D, &start) ||
+      !get_integer(env, argv[1], "length", 0, ADDRESS_MAX_D, &length)) return NULL;
   return make_int(env, madvise((void *)(uintptr_t)start, (size_t)length, MADV_DONTNEED) == 0 ? 0 : errno);
 }
 
@@ -451,15 +446,21 @@ static bool forward_in_handler(int signum) {
   return target > 0;
 }
 
-// In the handler or the signal thread, for SIGCHLD while CMD runs: orphans are reaped right here (waitid and waitpid
-// are async-signal-safe). True when every exited child was an orphan, so the loop need not
-// wake; CMD's exit is left to the loop, which ends the fast path first.
+// Reaps every exited child but `cmd` (waitid and waitpid are async-signal-safe), unreported.
+// Returns `cmd` once it has exited (left a zombie), 0 when no exited child is left, -1 on error.
+static pid_t reap_orphans(pid_t cmd) {
+  pid_t pid;
+  while ((pid = peek_exited_child(NULL, 0)) > 0 && pid != cmd) waitpid(pid, NULL, WNOHANG);
+  return pid;
+}
+
+// In the handler or the signal thread, for SIGCHLD while CMD runs: orphans are reaped right
+// here. True when every exited child was an orphan, so the loop need not wake; CMD's exit is
+// left to the loop, which ends the fast path first.
 static bool reap_orphans_in_handler(void) {
   pid_t cmd, pid = -1;
   __atomic_fetch_add(&handlers_acting, 1, __ATOMIC_SEQ_CST);
-  if ((cmd = __atomic_load_n(&reap_target, __ATOMIC_SEQ_CST)) != 0) {
-    while ((pid = peek_exited_child(NULL, 0)) > 0 && pid != cmd) waitpid(pid, NULL, WNOHANG);
-  }
+  if ((cmd = __atomic_load_n(&reap_target, __ATOMIC_SEQ_CST)) != 0) pid = reap_orphans(cmd);
   __atomic_fetch_sub(&handlers_acting, 1, __ATOMIC_SEQ_CST);
   return cmd != 0 && pid == 0;
 }
@@ -596,25 +597,19 @@ static int exit_code_of(int status) {
 static bool reap_in_loop(void) {
   pid_t cmd = __atomic_load_n(&reap_target, __ATOMIC_SEQ_CST);
   bool exit_now = exit_armed; // before end_fast_path disarms it
-  for (;;) {
-    struct reaped_child *slot = reserve_reaped();
-    pid_t pid = peek_exited_child(NULL, 0);
-    int status;
-    if (slot == NULL || pid < 0) return true; // JS's reapAll reports it
-    if (pid == 0) return false;
-    if (pid != cmd) {
-      waitpid(pid, &status, WNOHANG);
-      continue;
-    }
-    end_fast_path(pid);
-    if (waitpid(pid, &status, WNOHANG) != pid) return true;
-    if (exit_now && (exit_always || nothing_left())) _exit(exit_code_of(status));
-    slot->pid = pid;
-    slot->status = status;
-    slot->name[0] = '\0';
-    reaped_count++;
-    return true;
-  }
+  struct reaped_child *slot = reserve_reaped();
+  pid_t pid = reap_orphans(cmd);
+  int status;
+  if (pid == 0) return false;
+  if (slot == NULL || pid < 0) return true; // JS's reapAll reports it
+  end_fast_path(pid);
+  if (waitpid(pid, &status, WNOHANG) != pid) return true;
+  if (exit_now && (exit_always || nothing_left())) _exit(exit_code_of(status));
+  slot->pid = pid;
+  slot->status = status;
+  slot->name[0] = '\0';
+  reaped_count++;
+  return true;
 }
 
 // On the loop, after count_signal's wake: each signal counted goes to JS, as often as it came.
