@@ -82,6 +82,7 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     const describe = (status: Reaped) =>
       status.signal !== null ? `killed by ${name(status.signal)}` : `exited with code ${status.exitCode}`;
     const endsRestarts = (signal: number) => signal === SIGTERM || signal === SIGINT;
+    const rewritten = (received: number) => options.rewrites.get(received) ?? received; // -r; 0: dropped
 
     // Never die silently: the kernel would SIGKILL the whole container with PID 1.
     const fail = (error: unknown) => {
@@ -169,7 +170,6 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
     // signals as forward() would, orphans are reaped in the handler; CMD's end still comes here.
     function armFastPath(): void {
       if (log.wants('debug') || options.restart.when !== 'no') return; // every forward is an event, or a restart's question
-      const rewritten = (signal: number) => options.rewrites.get(signal) ?? signal;
       const needsPolicy = (received: number) => {
         const sent = rewritten(received); // as forward() decides: `fg` gives CMD the terminal, TERM/INT arm --kill-after
         return (
@@ -222,7 +222,7 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
 
     // Signals go to CMD's group (or CMD alone), rewritten as asked.
     function forward(received: number): void {
-      const signal = options.rewrites.get(received) ?? received;
+      const signal = rewritten(received);
       if (signal === 0) return log('debug', 'signal-dropped', `${name(received)} dropped (rewrite to 0)`, { signal: name(received) });
       if (signal === SIGCONT && foreground) native.setForegroundGroup(child); // `fg`: CMD gets the terminal back
       // CMD may have left its group (setsid, job control): then it gets the signal alone.
