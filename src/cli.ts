@@ -55,16 +55,16 @@ async function main(argv: string[]): Promise<number> {
   if (uniqueId !== undefined && process.env.NODE_UNIQUE_ID === undefined) native.setEnvironment('NODE_UNIQUE_ID', uniqueId);
   const options = parseOptions(argv, process.env, realtime);
   const log = createLog(options.verbosity, options.logFormat);
-  closeInspectorOpenedAtBoot(log);
   if (options.help) return writeAll(1, HELP), 0;
   if (options.version) return writeAll(1, `tsinit version ${version}${TSINIT_COMMIT ? ` - git.${TSINIT_COMMIT}` : ''}\n`), 0;
   if (options.license) return writeAll(1, readFileSync(path.join(__dirname, '..', 'LICENSE'), 'utf8')), 0;
   if (!handOver) await restartWithoutNodeOptions(native, intake, commandLine, log);
   // CMD's words as given, not as Node decoded them: the last ones of the command line.
   const bytes = { commandBytes: commandLine.slice(commandLine.length - options.command.length), searchPath: startEnvironmentValue('PATH') };
+  const ended = runLifecycle({ ...options, ...bytes, realtime, oomScoreAdj: commandOomScoreAdj(log), ownsProcess: true }, native, log, intake);
+  closeInspectorOpenedAtBoot(log);
   setTimeout(() => releaseCleanPages(native), RELEASE_PAGES_AFTER_MS).unref();
-  const code = await runLifecycle({ ...options, ...bytes, realtime, oomScoreAdj: commandOomScoreAdj(log), ownsProcess: true }, native, log, intake);
-  return native.exit(code);
+  return native.exit(await ended);
 }
 
 main(process.argv.slice(2)).then(

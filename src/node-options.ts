@@ -1,5 +1,4 @@
 import { closeSync, existsSync, readFileSync, writeSync } from 'node:fs';
-import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import { startEnvironmentValue } from './command-bytes';
 import type { Log } from './log';
 import type { Native } from './native';
@@ -26,7 +25,7 @@ export async function restartWithoutNodeOptions(native: Native, intake: SignalIn
   const value = process.env.NODE_OPTIONS;
   if (!value) return;
   if (!existsSync('/proc/self/exe')) return log('warn', 'restart-skipped', 'NODE_OPTIONS applies to tsinit too: /proc is not mounted, so tsinit cannot restart without it');
-  await nextLoopTurn(); // signals counted so far reach the intake; later ones stay counted in the addon
+  await new Promise((resolve) => setImmediate(resolve)); // signals counted so far reach the intake; later ones stay counted in the addon
   const fd = native.memfdCreate(HAND_OVER);
   const bytes = startEnvironmentValue('NODE_OPTIONS') ?? Buffer.from(value); // text only if changed since
   const handOver: HandOver = { nodeOptions: bytes.toString('base64'), signals: [...intake.takeHeld(), ...native.takeHeldSignals()] };
