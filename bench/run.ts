@@ -3,6 +3,7 @@
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { detectLibc } from '../src/native';
+import { SIGCHLD } from '../src/signals';
 import { CLI } from '../test/helpers';
 import { exitLatency, firstSignalAfterIdle, forwardLatencies, idleFigures, NAMESPACE, orphanStorm, timeRun, type Init } from './figures';
 
@@ -16,9 +17,15 @@ const SETTLE_MS = 2500;
 const QUIET_MS = 1000;
 const HELPER = path.join(__dirname, 'bench-helper');
 const NODE_IDLE = [process.execPath, '-e', 'setInterval(() => {}, 2 ** 31 - 1)'];
-// Node's own floor for the exit figure: settle as CMD does, print the clock, then _exit through our
-// addon as tsinit does.
+// Node's floors: the least any init on Node and our addon can take. For start-up: load the addon,
+// spawn /bin/true with it and exit at its end, as tsinit's fast exit does, with no init work.
+// For the exit: settle as CMD does, print the clock, then _exit through the addon as tsinit does.
 const ADDON = path.join(__dirname, '..', `tsinit.linux-${process.arch}-${detectLibc()}.node`);
+const NODE_START = [
+  process.execPath,
+  '-e',
+  `const n = require(${JSON.stringify(ADDON)}); n.watchSignals([${SIGCHLD}], () => n.exit(0)); const { pid } = n.spawn([Buffer.from('/bin/true')], [Buffer.from('true')], { newSession: false, foreground: false }); n.reapInLoop(pid, true, true, [])`,
+];
 const NODE_EXIT = [process.execPath, '-e', `setTimeout(() => { const { exit } = require(${JSON.stringify(ADDON)}); require('fs').writeSync(1, process.hrtime.bigint() + '\\n'); exit(0) }, ${SETTLE_MS})`];
 
 const INITS: Init[] = [
@@ -56,10 +63,11 @@ async function main(): Promise<void> {
   for (let run = 0; run < SIZES.runs; run++) {
     const namespaceMs = timeRun([...NAMESPACE, '/bin/true']);
     record('startup overhead', 'ms', 'node -e 0', timeRun([...NAMESPACE, process.execPath, '-e', '0']) - namespaceMs);
+    record('startup overhead', 'ms', 'Node floor', timeRun([...NAMESPACE, ...NODE_START]) - namespaceMs);
     for (const init of INITS) record('startup overhead', 'ms', init.name, timeRun([...NAMESPACE, ...init.command, '/bin/true']) - namespaceMs);
   }
   for (let run = 0; run < SIZES.exits; run++) {
-    record('child exit -> init gone', 'ms', 'node -e 0', exitLatency([...NAMESPACE, ...NODE_EXIT]));
+    record('child exit -> init gone', 'ms', 'Node floor', exitLatency([...NAMESPACE, ...NODE_EXIT]));
     for (const init of INITS) record('child exit -> init gone', 'ms', init.name, exitLatency([...NAMESPACE, ...init.command, HELPER, 'exit-after', String(SETTLE_MS)]));
   }
 
@@ -93,7 +101,7 @@ async function main(): Promise<void> {
     record('peak zombies', '', init.name, storm.peakZombies);
   }
 
-  const names = ['tsinit', 'tini', 'dumb-init', 'catatonit', 'node -e 0', 'node idle'];
+  const names = ['tsinit', 'tini', 'dumb-init', 'catatonit', 'node -e 0', 'Node floor', 'node idle'];
   console.log(`\n| figure | ${names.join(' | ')} |\n|---|${names.map(() => '---|').join('')}`);
   for (const row of rows) {
     const tini = row.values.tini ? median(row.values.tini) : undefined;
@@ -101,6 +109,9 @@ async function main(): Promise<void> {
     console.log(`| ${row.figure}${row.unit ? ` (${row.unit})` : ''} | ${cells.join(' | ')} |`);
   }
   console.log('\nmedian (min-max) ×ratio to tini; NODE_EXTRA_CA_CERTS unset for every run');
+  const startup = rows.find((row) => row.figure === 'startup overhead')!.values;
+  const ofNode = (name: string) => (median(startup[name]) / median(startup['node -e 0'])).toFixed(2);
+  console.log(`startup: tsinit ×${ofNode('tsinit')}, Node floor ×${ofNode('Node floor')} of node -e 0`);
 }
 
 main().catch((error) => {
