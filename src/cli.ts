@@ -61,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
   if (!handOver) await restartWithoutNodeOptions(native, intake, commandLine, log);
   // CMD's words as given, not as Node decoded them: the last ones of the command line.
   const bytes = { commandBytes: commandLine.slice(commandLine.length - options.command.length), searchPath: startEnvironmentValue('PATH') };
+  // CMD first: setting up the inspector's look and the page release (both run on the loop) only delayed it.
   const ended = runLifecycle({ ...options, ...bytes, realtime, oomScoreAdj: commandOomScoreAdj(log), ownsProcess: true }, native, log, intake);
   closeInspectorOpenedAtBoot(log);
   setTimeout(() => releaseCleanPages(native), RELEASE_PAGES_AFTER_MS).unref();
