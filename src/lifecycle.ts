@@ -3,7 +3,7 @@ import { execFailureCode, exitCodeOf } from './exit-status';
 import type { Log } from './log';
 import { errnoName, type Native, type Reaped } from './native';
 import type { Options } from './options';
-import { descendantsOf, procIsOurs, readProcess } from './process-tree';
+import { descendantsOf, pidsAndNames, procIsOurs, readProcess } from './process-tree';
 import type { SignalIntake } from './signal-intake';
 import { signalName, SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU, type RealtimeRange } from './signals';
 import { TreeShutdown } from './tree-shutdown';
@@ -252,7 +252,7 @@ export function runLifecycle(options: LifecycleOptions, native: Native, log: Log
       if (state === 'stopping') return; // CMD ended in time: its code stands
       stopRequested = true;
       exitCode = TIMEOUT_EXIT_CODE;
-      const running = state === 'running' && procIsOurs() ? `; still running: ${descendantsOf(process.pid).map((info) => `${info.pid} (${info.name})`).join(', ')}` : '';
+      const running = state === 'running' && procIsOurs() ? `; still running: ${pidsAndNames(descendantsOf(process.pid))}` : '';
       log('warn', 'timeout', `${file} ran longer than ${options.timeoutMs} ms (--timeout)${running}; exiting with code ${TIMEOUT_EXIT_CODE}`, { timeoutMs: options.timeoutMs });
       if (state === 'running') stopTree(TIMEOUT_EXIT_CODE, 'timed out', true);
       else if (state === 'waiting') finish(TIMEOUT_EXIT_CODE); // restarting: the back-off it leads to ends with exitCode

@@ -87,3 +87,8 @@ export function descendantsOf(root: number): ProcessInfo[] {
   }
   return found;
 }
+
+/** "12 (sh), 13 (sleep)": processes as log lines name them. */
+export function pidsAndNames(infos: ProcessInfo[]): string {
+  return infos.map((info) => `${info.pid} (${info.name})`).join(', ');
+}

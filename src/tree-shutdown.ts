@@ -1,9 +1,7 @@
 import type { Log } from './log';
 import type { Native, Reaped } from './native';
-import { descendantsOf, procIsOurs, type ProcessInfo } from './process-tree';
+import { descendantsOf, pidsAndNames, procIsOurs, type ProcessInfo } from './process-tree';
 import { SIGCONT, SIGKILL, SIGTERM } from './signals';
-
-const list = (infos: ProcessInfo[]) => infos.map((info) => `${info.pid} (${info.name})`).join(', ');
 
 /**
  * Stops every descendant of the init (group members, adopted orphans, daemons that called
@@ -39,7 +37,7 @@ export class TreeShutdown {
     }
     const left = this.scan();
     if (left.length === 0) return this.finish();
-    this.log('info', 'shutdown', `${why}; still running: ${list(left)}; SIGTERM now, SIGKILL in ${this.graceMs} ms`, {
+    this.log('info', 'shutdown', `${why}; still running: ${pidsAndNames(left)}; SIGTERM now, SIGKILL in ${this.graceMs} ms`, {
       pids: left.map((info) => info.pid),
       graceMs: this.graceMs,
     });
@@ -73,7 +71,7 @@ export class TreeShutdown {
   private escalate(): void {
     const left = this.scan();
     this.signal = SIGKILL;
-    this.log('warn', 'grace-over', `grace of ${this.graceMs} ms over; SIGKILL to ${list(left)}`, { pids: left.map((info) => info.pid) });
+    this.log('warn', 'grace-over', `grace of ${this.graceMs} ms over; SIGKILL to ${pidsAndNames(left)}`, { pids: left.map((info) => info.pid) });
     this.killAll(left);
   }
 
@@ -82,7 +80,7 @@ export class TreeShutdown {
     this.send(left);
     const stuck = left.filter((info) => this.unsignalable.has(info.pid));
     if (stuck.length === 0 || stuck.length < left.length) return;
-    this.log('warn', 'shutdown-abandoned', `cannot signal ${list(stuck)}: exiting without waiting for them`, { pids: stuck.map((info) => info.pid) });
+    this.log('warn', 'shutdown-abandoned', `cannot signal ${pidsAndNames(stuck)}: exiting without waiting for them`, { pids: stuck.map((info) => info.pid) });
     this.finish();
   }
 
