@@ -2,8 +2,8 @@
 // in a fresh PID namespace, interleaved, figures as medians with min-max and the ratio to tini.
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { detectLibc } from '../src/native';
-import { SIGCHLD } from '../src/signals';
+import { detectLibc } from '../src/platform/native';
+import { SIGCHLD } from '../src/platform/signals';
 import { CLI } from '../test/helpers';
 import { exitLatency, firstSignalAfterIdle, forwardLatencies, idleFigures, NAMESPACE, orphanStorm, timeRun, type Init } from './figures';
 

@@ -1,14 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { runLifecycle, type LifecycleOptions } from './lifecycle';
-import { createLog, type LogFormat } from './log';
-import { detectLibc, loadNative, type Reaped } from './native';
-import { normaliseRunOptions, type RunOptions } from './run-options';
-import { SignalIntake } from './signal-intake';
-import { realtimeRange, watchedSignals } from './signals';
+import { runLifecycle, type LifecycleOptions } from './supervisor/lifecycle';
+import { createLog, type LogFormat } from './platform/log';
+import { detectLibc, loadNative, type Reaped } from './platform/native';
+import { normaliseRunOptions, type RunOptions } from './config/run-options';
+import { SignalIntake } from './platform/signal-intake';
+import { realtimeRange, watchedSignals } from './platform/signals';
 
-export type { Reaped } from './native';
-export type { LogFormat } from './log';
-export type { RunOptions } from './run-options';
+export type { Reaped } from './platform/native';
+export type { LogFormat } from './platform/log';
+export type { RunOptions } from './config/run-options';
 
 /** Lifecycle events: the command spawned, a signal forwarded, a child reaped, a restart ahead, the init done. */
 export interface InitEvents {

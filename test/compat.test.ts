@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readProcess } from '../src/process-tree';
+import { readProcess } from '../src/platform/process-tree';
 import { childrenOf, RECORDER, runInit, startInit, startRecorder, waitFor } from './helpers';
 
 const { SIGHUP, SIGPWR, SIGUSR1, SIGUSR2, SIGWINCH } = constants.signals;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { descendantsOf, readProcess } from '../src/process-tree';
+import { descendantsOf, readProcess } from '../src/platform/process-tree';
 import { startEngine, type Engine } from './docker-engine';
 import { buildImages, IMAGES } from './docker-images';
 import { startCommand, waitFor, type Started } from './helpers';

@@ -3,7 +3,7 @@ import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { readProcess } from '../src/process-tree';
+import { readProcess } from '../src/platform/process-tree';
 import { initPidOf, RECORDER, runInit, startInit, startRecorder, waitFor } from './helpers';
 
 const { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2 } = constants.signals;

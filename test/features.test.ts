@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readProcess } from '../src/process-tree';
+import { readProcess } from '../src/platform/process-tree';
 import { CLI, initPidOf, RECORDER, runInit, startCommand, startInit, startRecorder, waitFor } from './helpers';
 
 const { SIGINT, SIGTERM, SIGUSR2 } = constants.signals;

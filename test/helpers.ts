@@ -1,7 +1,7 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { mkdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
-import { listProcesses, openFiles, type ProcessInfo } from '../src/process-tree';
+import { listProcesses, openFiles, type ProcessInfo } from '../src/platform/process-tree';
 
 /** The built CLI, as users run it. */
 export const CLI = path.resolve(__dirname, '../dist/cli.js');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseOptions, UsageError } from '../src/options';
-import { normaliseSettings, SettingError } from '../src/settings';
+import { parseOptions, UsageError } from '../src/cli/options';
+import { normaliseSettings, SettingError } from '../src/config/settings';
 
 const REALTIME: [number, number] = [34, 64];
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseOptions(argv, env, REALTIME);

@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { readProcess } from '../src/process-tree';
+import { readProcess } from '../src/platform/process-tree';
 import { CLI, childrenOf, initPidOf, namespaceProcesses, startCommand, startInit, waitFor } from './helpers';
 
 // CMD makes `count` double-forked orphans, says so, and exits 3 once a line arrives on stdin.

@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectLibc } from '../src/native';
+import { detectLibc } from '../src/platform/native';
 import { AS_PID_1, CLI, FIXTURES, initPidOf, namespaceProcesses, startCommand, startInit, waitFor } from './helpers';
 
 const LEFTOVER = `sh ${path.join(FIXTURES, 'leftover.sh')}`;

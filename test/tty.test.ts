@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { descendantsOf, readProcess, type ProcessInfo } from '../src/process-tree';
+import { descendantsOf, readProcess, type ProcessInfo } from '../src/platform/process-tree';
 import { AS_PID_1, CLI, RECORDER, startCommand, waitFor, type Started } from './helpers';
 
 // `script` gives its command a real pseudo-terminal; what we write to its stdin is typed there.

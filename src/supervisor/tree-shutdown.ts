@@ -1,7 +1,7 @@
-import type { Log } from './log';
-import type { Native, Reaped } from './native';
-import { descendantsOf, pidsAndNames, procIsOurs, type ProcessInfo } from './process-tree';
-import { SIGCONT, SIGKILL, SIGTERM } from './signals';
+import type { Log } from '../platform/log';
+import type { Native, Reaped } from '../platform/native';
+import { descendantsOf, pidsAndNames, procIsOurs, type ProcessInfo } from '../platform/process-tree';
+import { SIGCONT, SIGKILL, SIGTERM } from '../platform/signals';
 
 /**
  * Stops every descendant of the init (group members, adopted orphans, daemons that called

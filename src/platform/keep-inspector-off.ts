@@ -3,7 +3,7 @@ import type { Log } from './log';
 import { openFiles } from './process-tree';
 
 // Node opens its inspector on 127.0.0.1:9229 when SIGUSR1 arrives with no listener, and PID 1
-// must forward SIGUSR1 instead. This module is cli.ts's first import so a listener exists before
+// must forward SIGUSR1 instead. This module is the CLI's first import so a listener exists before
 // any other module loads. The addon's handler then replaces libuv's; the listener stays, since
 // removing libuv's last watcher of a signal would reset it to SIG_DFL over the addon's handler.
 process.on('SIGUSR1', () => {});

@@ -1,4 +1,4 @@
-import type { Reaped } from './native';
+import type { Reaped } from '../platform/native';
 
 /** The shell's convention: the command's own code, or 128+n when signal n killed it. */
 export function exitCodeOf(status: Reaped): number {

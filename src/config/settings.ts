@@ -1,5 +1,11 @@
-import { MAX_TIMER_MS } from './durations';
-import { parseSignal, type RealtimeRange } from './signals';
+import { MAX_TIMER_MS, parseDuration } from './durations';
+import { parseSignal, type RealtimeRange } from '../platform/signals';
+
+/** How long leftovers get between SIGTERM and SIGKILL once CMD is gone, unless --grace says. */
+export const DEFAULT_GRACE = '5s';
+
+/** DEFAULT_GRACE in milliseconds, for the programmatic API. */
+export const DEFAULT_GRACE_MS = parseDuration(DEFAULT_GRACE)!;
 
 /** What the lifecycle acts on, whichever front end (command line, `run`) gave it. */
 export interface Settings {

@@ -1,20 +1,14 @@
 import { parseArgs } from 'node:util';
-import { MAX_TIMER_MS, parseDuration } from './durations';
-import { DEFAULT_VERBOSITY, MAX_VERBOSITY, type LogFormat } from './log';
-import { normaliseSettings, SettingError, type GivenSettings, type Settings } from './settings';
-import type { RealtimeRange } from './signals';
+import { MAX_TIMER_MS, parseDuration } from '../config/durations';
+import { DEFAULT_VERBOSITY, MAX_VERBOSITY, type LogFormat } from '../platform/log';
+import { DEFAULT_GRACE, DEFAULT_GRACE_MS, normaliseSettings, SettingError, type GivenSettings, type Settings } from '../config/settings';
+import type { RealtimeRange } from '../platform/signals';
 
 /** Bad command line or environment: the CLI prints the message on one line and exits 2. */
 export class UsageError extends Error {}
 
 /** Exit code for a bad command line (as GNU tools; CMD's codes pass through unchanged). */
 export const USAGE_EXIT_CODE = 2;
-
-/** How long leftovers get between SIGTERM and SIGKILL once CMD is gone, unless --grace says. */
-export const DEFAULT_GRACE = '5s';
-
-/** DEFAULT_GRACE in milliseconds, for the programmatic API. */
-export const DEFAULT_GRACE_MS = parseDuration(DEFAULT_GRACE)!;
 
 /** Everything the command line and the environment ask for. */
 export interface Options extends Settings {

@@ -1,7 +1,6 @@
-import { DEFAULT_VERBOSITY, MAX_VERBOSITY, type LogFormat } from './log';
-import { DEFAULT_GRACE_MS } from './options';
-import { normaliseSettings, SettingError, type Settings } from './settings';
-import type { RealtimeRange } from './signals';
+import { DEFAULT_VERBOSITY, MAX_VERBOSITY, type LogFormat } from '../platform/log';
+import { DEFAULT_GRACE_MS, normaliseSettings, SettingError, type Settings } from './settings';
+import type { RealtimeRange } from '../platform/signals';
 
 /** How `run` supervises the command; every field but `command` is optional, as CLI flags are. */
 export interface RunOptions {

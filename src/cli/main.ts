@@ -1,17 +1,17 @@
-import { closeInspectorOpenedAtBoot } from './keep-inspector-off'; // must stay the first import
+import { closeInspectorOpenedAtBoot } from '../platform/keep-inspector-off'; // must stay the first import
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { runLifecycle } from './lifecycle';
-import { readCommandLine, startEnvironmentValue } from './command-bytes';
-import { commandOomScoreAdj } from './oom';
-import { releaseCleanPages } from './clean-pages';
-import { createLog, DEFAULT_VERBOSITY, writeAll } from './log';
-import { detectLibc, loadNative } from './native';
-import { restartWithoutNodeOptions, takeHandOver } from './node-options';
+import { runLifecycle } from '../supervisor/lifecycle';
+import { readCommandLine, startEnvironmentValue } from '../platform/command-bytes';
+import { commandOomScoreAdj } from '../platform/oom';
+import { releaseCleanPages } from '../platform/clean-pages';
+import { createLog, DEFAULT_VERBOSITY, writeAll } from '../platform/log';
+import { detectLibc, loadNative } from '../platform/native';
+import { restartWithoutNodeOptions, takeHandOver } from '../platform/node-options';
 import { HELP, parseOptions, USAGE_EXIT_CODE, UsageError } from './options';
-import { holdFromBoot, SignalIntake } from './signal-intake';
-import { realtimeRange, watchedSignals } from './signals';
-import { version } from '../package.json';
+import { holdFromBoot, SignalIntake } from '../platform/signal-intake';
+import { realtimeRange, watchedSignals } from '../platform/signals';
+import { version } from '../../package.json';
 
 // The commit tsinit was built from (esbuild --define), for `--version` as tini words it (Docker
 // parses `docker-init --version`); empty when not built from git.

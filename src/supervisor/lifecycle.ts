@@ -1,11 +1,11 @@
-import { commandCandidates } from './command-path';
+import { commandCandidates } from '../platform/command-path';
 import { execFailureCode, exitCodeOf } from './exit-status';
-import type { Log } from './log';
-import { errnoName, type Native, type Reaped } from './native';
-import type { Options } from './options';
-import { descendantsOf, pidsAndNames, procIsOurs, readProcess } from './process-tree';
-import type { SignalIntake } from './signal-intake';
-import { signalName, SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU, type RealtimeRange } from './signals';
+import type { Log } from '../platform/log';
+import { errnoName, type Native, type Reaped } from '../platform/native';
+import type { Options } from '../cli/options';
+import { descendantsOf, pidsAndNames, procIsOurs, readProcess } from '../platform/process-tree';
+import type { SignalIntake } from '../platform/signal-intake';
+import { signalName, SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU, type RealtimeRange } from '../platform/signals';
 import { TreeShutdown } from './tree-shutdown';
 
 /**
