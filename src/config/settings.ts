@@ -1,35 +1,14 @@
 import { MAX_TIMER_MS, parseDuration } from './durations';
 import { parseSignal, type RealtimeRange } from '../platform/signals';
+import type { RestartPolicy, Settings } from '../supervisor/settings';
+
+export type { Settings } from '../supervisor/settings';
 
 /** How long leftovers get between SIGTERM and SIGKILL once CMD is gone, unless --grace says. */
 export const DEFAULT_GRACE = '5s';
 
 /** DEFAULT_GRACE in milliseconds, for the programmatic API. */
 export const DEFAULT_GRACE_MS = parseDuration(DEFAULT_GRACE)!;
-
-/** What the lifecycle acts on, whichever front end (command line, `run`) gave it. */
-export interface Settings {
-  singleChild: boolean;
-  newSession: boolean;
-  subreaper: boolean;
-  warnOnReap: boolean;
-  remapToZero: Set<number>;
-  parentDeathSignal: number | undefined;
-  rewrites: Map<number, number>;
-  graceMs: number;
-  killAfterMs: number | undefined;
-  /** Stop the tree and exit 124 when CMD has run this long (counted from its first start). */
-  timeoutMs: number | undefined;
-  /** A signal received is held this long before it is forwarded (Kubernetes: endpoints first). */
-  delays: Map<number, number>;
-  restart: RestartPolicy;
-}
-
-/** When CMD is started again after it ends: never, after a failure, or after any end; at most `max` times. */
-export interface RestartPolicy {
-  when: 'no' | 'on-failure' | 'always';
-  max: number;
-}
 
 /** The same as given, unchecked: exit codes, signals by name or number, durations in ms. */
 export interface GivenSettings {
