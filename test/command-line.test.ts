@@ -42,6 +42,14 @@ describe('command line', () => {
     expect(result.stderr).toMatch(/^\[tsinit\] spawned sh -c exit 4 as pid \d+\n\[tsinit\] sh \(pid \d+\) exited with code 4\n\[tsinit\] exiting with code 4\n$/);
   });
 
+  it.each([
+    [['--timeout', '0'], {}],
+    [['--timeout=0ms'], {}],
+    [[], { TSINIT_TIMEOUT: '0' }],
+  ])('%j %j is no timeout, as coreutils timeout 0: the command runs to its own end', async (flags, env) => {
+    expect(await runInit([...flags, '--', 'sh', '-c', 'sleep 0.3; exit 3'], { env })).toEqual({ code: 3, stdout: '', stderr: '' });
+  });
+
   it('passes arguments that are not UTF-8 byte for byte, as tini does', async () => {
     expect(await inShell(`exec $TSINIT -- ${SHOW_ARGUMENT} "$(printf '\\377\\376A')"`)).toBe("b'\\xff\\xfeA'\n");
   });

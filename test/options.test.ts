@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseOptions, UsageError } from '../src/cli/options';
+import { normaliseRunOptions } from '../src/config/run-options';
 import { normaliseSettings, SettingError } from '../src/config/settings';
 
 const REALTIME: [number, number] = [34, 64];
@@ -17,6 +18,12 @@ describe("options, read in-process as getopt reads tini's", () => {
     [['--timeout', '2m', '--delay', 'TERM:5s', '--delay=INT:1', 'true'], { timeoutMs: 120_000, delays: new Map([[15, 5000], [2, 1000]]) }],
     [['--restart', 'on-failure:3', 'true'], { restart: { when: 'on-failure', max: 3 } }],
     [['--restart=always', 'true'], { restart: { when: 'always', max: Infinity } }],
+    [['--timeout', '0', 'true'], { timeoutMs: undefined }], // as coreutils: 0 is no timeout
+    [['--timeout', '0.0001', 'true'], { timeoutMs: undefined }], // rounds to 0 ms
+    [['--timeout', '1ms', 'true'], { timeoutMs: 1 }],
+    [['--grace', '0', 'true'], { graceMs: 0 }], // 0: no grace, SIGKILL at once
+    [['-r', 'TERM:KILL', '-r', 'INT:STOP', 'true'], { rewrites: new Map([[15, 9], [2, 19]]) }], // any signal as R
+    [['--delay', 'SEGV:1s', '-r', 'BUS:TERM', 'true'], { delays: new Map([[11, 1000]]), rewrites: new Map([[7, 15]]) }], // faults sent by others are forwarded
   ])('%j', (argv, expected) => {
     expect(parse(argv)).toMatchObject(expected);
   });
@@ -38,8 +45,18 @@ describe("options, read in-process as getopt reads tini's", () => {
     [['--delay', 'NOPE:1s', 'true'], 'bad signal for --delay: NOPE'],
     [['--delay', 'TERM:soon', 'true'], 'bad duration for --delay: soon (want e.g. 500ms, 10s, 2m)'],
     [['--timeout', '36000m', 'true'], 'duration too long for --timeout: 36000m (at most 2147483647 ms, about 24 days)'],
+    [['--delay', 'KILL:1s', 'true'], 'bad signal for --delay: KILL (tsinit never forwards SIGKILL)'],
+    [['--delay', 'sigstop:1s', 'true'], 'bad signal for --delay: sigstop (tsinit never forwards SIGSTOP)'],
+    [['--delay', '17:1s', 'true'], 'bad signal for --delay: 17 (tsinit never forwards SIGCHLD)'],
+    [['--delay', 'TTIN:1s', 'true'], 'bad signal for --delay: TTIN (tsinit never forwards SIGTTIN)'],
+    [['--delay', 'TTOU:1s', 'true'], 'bad signal for --delay: TTOU (tsinit never forwards SIGTTOU)'],
+    [['-r', 'CHLD:TERM', 'true'], 'bad signal for -r: CHLD (tsinit never forwards SIGCHLD)'],
+    [['-r', 'KILL:TERM', 'true'], 'bad signal for -r: KILL (tsinit never forwards SIGKILL)'],
+    [['--rewrite', 'STOP:0', 'true'], 'bad signal for -r: STOP (tsinit never forwards SIGSTOP)'],
+    [['-r', 'TTOU:TERM', 'true'], 'bad signal for -r: TTOU (tsinit never forwards SIGTTOU)'],
   ])('%j is a usage error', (argv, message) => {
-    expect(() => parse(argv)).toThrow(new UsageError(message));
+    expect(() => parse(argv)).toThrow(UsageError); // the CLI's exit 2
+    expect(() => parse(argv)).toThrow(new UsageError(message)); // the exact words
   });
 
   it("reads tini's and dumb-init's variables as they do, tsinit's strictly", () => {
@@ -49,6 +66,7 @@ describe("options, read in-process as getopt reads tini's", () => {
     expect(parse(['true'], { TINI_VERBOSITY: 'abc' }).verbosity).toBe(0);
     expect(parse(['true'], { DUMB_INIT_SETSID: '2' }).newSession).toBe(true);
     expect(parse(['true'], { DUMB_INIT_DEBUG: 'true' }).verbosity).toBe(1);
+    expect(() => parse(['true'], { TSINIT_SUBREAPER: '2' })).toThrow(UsageError);
     expect(() => parse(['true'], { TSINIT_SUBREAPER: '2' })).toThrow(new UsageError('bad TSINIT_SUBREAPER=2 (want 1, true, yes, on or 0, false, no, off)'));
   });
 
@@ -56,6 +74,11 @@ describe("options, read in-process as getopt reads tini's", () => {
     const env = { TSINIT_TIMEOUT: '10s', TSINIT_DELAY: 'TERM:5s,HUP:1s', TSINIT_RESTART: 'on-failure:1' };
     expect(parse(['true'], env)).toMatchObject({ timeoutMs: 10_000, delays: new Map([[15, 5000], [1, 1000]]), restart: { when: 'on-failure', max: 1 } });
     expect(parse(['--timeout', '1s', '--restart', 'no', 'true'], env)).toMatchObject({ timeoutMs: 1000, restart: { when: 'no', max: 0 } });
+  });
+
+  it('takes TSINIT_TIMEOUT=0 as no timeout', () => {
+    expect(parse(['true'], { TSINIT_TIMEOUT: '0' }).timeoutMs).toBeUndefined();
+    expect(parse(['true'], { TSINIT_TIMEOUT: '0ms' }).timeoutMs).toBeUndefined();
   });
 });
 
@@ -68,9 +91,11 @@ describe('the one check of settings, for the command line and run() alike', () =
     [{ newSession: 1 }, 'newSession must be a boolean, not 1'],
     [{ delays: [['TERM', -1]] as [unknown, unknown][] }, 'delays must be a number of milliseconds from 0 to 2147483647 (about 24 days, what a timer holds), not -1'],
     [{ restart: 'on-failure:-1' }, 'restart must be no, on-failure[:N] or always[:N], not on-failure:-1'],
+    [{ delays: [['KILL', 1000]] as [unknown, unknown][] }, 'delays must be a signal tsinit forwards, not KILL (tsinit never forwards SIGKILL)'],
+    [{ rewrites: [[17, 'TERM']] as [unknown, unknown][] }, 'rewrites must be a signal tsinit forwards, not 17 (tsinit never forwards SIGCHLD)'],
   ])('refuses %j', (given, message) => {
     expect(() => normaliseSettings(given, 5000, REALTIME)).toThrow(SettingError);
-    expect(() => normaliseSettings(given, 5000, REALTIME)).toThrow(message);
+    expect(() => normaliseSettings(given, 5000, REALTIME)).toThrow(expect.objectContaining({ message })); // the exact words
   });
 
   it('turns names, numbers and drops into what the lifecycle acts on', () => {
@@ -88,5 +113,21 @@ describe('the one check of settings, for the command line and run() alike', () =
       delays: new Map(),
       restart: { when: 'no', max: 0 },
     });
+  });
+
+  it('takes a timeout of 0 as none, for run() too', () => {
+    expect(normaliseSettings({ timeoutMs: 0 }, 5000, REALTIME).timeoutMs).toBeUndefined();
+    expect(normaliseSettings({ timeoutMs: 0.4 }, 5000, REALTIME).timeoutMs).toBeUndefined();
+    expect(normaliseRunOptions({ command: ['true'], timeoutMs: 0 }, REALTIME).lifecycle.timeoutMs).toBeUndefined();
+  });
+
+  it('refuses in run() what can never act, naming the field', () => {
+    expect(() => normaliseRunOptions({ command: ['true'], delays: { SIGKILL: 1000 } }, REALTIME)).toThrow(TypeError);
+    expect(() => normaliseRunOptions({ command: ['true'], delays: { SIGKILL: 1000 } }, REALTIME)).toThrow(
+      new TypeError('run: delays must be a signal tsinit forwards, not SIGKILL (tsinit never forwards SIGKILL)'),
+    );
+    expect(() => normaliseRunOptions({ command: ['true'], rewrite: { CHLD: 'TERM' } }, REALTIME)).toThrow(
+      new TypeError('run: rewrite must be a signal tsinit forwards, not CHLD (tsinit never forwards SIGCHLD)'),
+    );
   });
 });

@@ -39,6 +39,7 @@ Options:
   --grace DURATION      time between SIGTERM and SIGKILL for leftovers (default ${DEFAULT_GRACE}; 0: none)
   --kill-after DURATION SIGKILL COMMAND's group this long after a forwarded SIGTERM/SIGINT
   --timeout DURATION    stop the whole tree as at the end and exit 124 when COMMAND runs longer
+                        (0: none)
   --delay S:DURATION    hold signal S this long before forwarding it; a second S or a SIGINT
                         forwards it at once (Kubernetes: --delay TERM:5s); repeatable
   --restart POLICY      no (default), on-failure[:N] or always[:N]: start COMMAND again after it
@@ -50,6 +51,7 @@ Options:
   -h, --help            this text
   --version             print the version
 
+-r and --delay take any signal tsinit forwards: not KILL, STOP, CHLD, TTIN or TTOU.
 Durations: 500ms, 10s, 1.5s, 2m, or a number of seconds.
 Environment: TSINIT_VERBOSITY (0-3), TSINIT_SUBREAPER, TSINIT_KILL_PROCESS_GROUP,
 TSINIT_TIMEOUT, TSINIT_DELAY (rules joined by commas), TSINIT_RESTART; tini's
@@ -172,7 +174,7 @@ function usageMessage(error: SettingError, durations: Partial<Record<string, str
     return `duration too long for ${flag}: ${durations[error.setting]} (at most ${MAX_TIMER_MS} ms, about 24 days)`;
   }
   if (error.setting === 'delays' && typeof error.value === 'number') return `duration too long for ${flag}: ${error.value} ms (at most ${MAX_TIMER_MS} ms, about 24 days)`;
-  return `bad signal for ${flag}: ${error.value}`;
+  return `bad signal for ${flag}: ${error.value}${error.why === undefined ? '' : ` (${error.why})`}`;
 }
 
 // Options end at `--` or at the first word that is neither an option nor an option's value.

@@ -10,7 +10,7 @@ export interface RunOptions {
   singleChild?: boolean;
   /** The command runs in a session of its own (`--setsid`). */
   newSession?: boolean;
-  /** Forward signal S as R, names or numbers; R = 0 drops S (`-r S:R`). */
+  /** Forward signal S as R, names or numbers; R = 0 drops S (`-r S:R`); S one that tsinit forwards, as for `delays`. */
   rewrite?: Record<string, string | number>;
   /** Exit codes of the command reported as 0 (`-e`). */
   successCodes?: number[];
@@ -18,9 +18,9 @@ export interface RunOptions {
   graceMs?: number;
   /** SIGKILL the command's group this many milliseconds after a forwarded SIGTERM/SIGINT (`--kill-after`). */
   killAfterMs?: number;
-  /** Stop the whole tree and end with 124 once the command has run this many milliseconds (`--timeout`). */
+  /** Stop the whole tree and end with 124 once the command has run this many milliseconds (`--timeout`); 0: none. */
   timeoutMs?: number;
-  /** Hold each named signal this many milliseconds before forwarding it (`--delay TERM:5s` is `{ SIGTERM: 5000 }`). */
+  /** Hold each named signal this many milliseconds before forwarding it (`--delay TERM:5s` is `{ SIGTERM: 5000 }`); not KILL, STOP, CHLD, TTIN, TTOU, which tsinit never forwards. */
   delays?: Record<string, number>;
   /** Start the command again after it ends: `no` (default), `on-failure[:N]` or `always[:N]` (`--restart`). */
   restart?: string;
@@ -53,7 +53,8 @@ export function normaliseRunOptions(options: RunOptions, realtime: RealtimeRange
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     const field = error.setting === 'rewrites' ? 'rewrite' : error.setting;
-    throw new TypeError(`run: ${field} must be ${error.want}, not ${typeof error.value === 'string' ? error.value : String(error.value)}`);
+    const why = error.why === undefined ? '' : ` (${error.why})`;
+    throw new TypeError(`run: ${field} must be ${error.want}, not ${typeof error.value === 'string' ? error.value : String(error.value)}${why}`);
   }
   const verbosity = options.verbosity ?? DEFAULT_VERBOSITY;
   if (!Number.isInteger(verbosity) || verbosity < 0 || verbosity > MAX_VERBOSITY) {

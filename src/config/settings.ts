@@ -1,5 +1,5 @@
 import { MAX_TIMER_MS, parseDuration } from './durations';
-import { parseSignal, type RealtimeRange } from '../platform/signals';
+import { forwardableSignals, parseSignal, signalName, type RealtimeRange } from '../platform/signals';
 import type { RestartPolicy, Settings } from '../supervisor/settings';
 
 export type { Settings } from '../supervisor/settings';
@@ -26,14 +26,15 @@ export interface GivenSettings {
   restart?: unknown;
 }
 
-/** A setting refused: which, its value, what it wants. Each front end words it its own way. */
+/** A setting refused: which, its value, what it wants, and why if the value alone does not say. Each front end words it its own way. */
 export class SettingError extends Error {
   constructor(
     readonly setting: keyof GivenSettings,
     readonly value: unknown,
     readonly want: string,
+    readonly why?: string,
   ) {
-    super(`${setting} must be ${want}, not ${String(value)}`);
+    super(`${setting} must be ${want}, not ${String(value)}${why === undefined ? '' : ` (${why})`}`);
   }
 }
 
@@ -42,6 +43,14 @@ export function normaliseSettings(given: GivenSettings, defaultGraceMs: number, 
   const signal = (setting: keyof GivenSettings, value: unknown) => {
     const number = typeof value === 'string' || typeof value === 'number' ? parseSignal(String(value), realtime) : undefined;
     if (number === undefined) throw new SettingError(setting, value, 'a signal name or number');
+    return number;
+  };
+  // A rule (`-r`, `--delay`) on a signal tsinit never forwards could never act: KILL and STOP
+  // cannot be caught, CHLD is the reaper's, TTIN and TTOU are ignored.
+  const forwarded = new Set(forwardableSignals(realtime));
+  const ruled = (setting: 'rewrites' | 'delays', value: unknown) => {
+    const number = signal(setting, value);
+    if (!forwarded.has(number)) throw new SettingError(setting, value, 'a signal tsinit forwards', `tsinit never forwards ${signalName(number, realtime)}`);
     return number;
   };
   return {
@@ -56,11 +65,11 @@ export function normaliseSettings(given: GivenSettings, defaultGraceMs: number, 
       }),
     ),
     parentDeathSignal: given.parentDeathSignal === undefined ? undefined : signal('parentDeathSignal', given.parentDeathSignal),
-    rewrites: new Map((given.rewrites ?? []).map(([from, to]) => [signal('rewrites', from), to === 0 || to === '0' ? 0 : signal('rewrites', to)])),
+    rewrites: new Map((given.rewrites ?? []).map(([from, to]) => [ruled('rewrites', from), to === 0 || to === '0' ? 0 : signal('rewrites', to)])),
     graceMs: milliseconds('graceMs', given.graceMs) ?? defaultGraceMs,
     killAfterMs: milliseconds('killAfterMs', given.killAfterMs),
-    timeoutMs: milliseconds('timeoutMs', given.timeoutMs),
-    delays: new Map((given.delays ?? []).map(([held, ms]) => [signal('delays', held), milliseconds('delays', ms)!])),
+    timeoutMs: noneIfZero(milliseconds('timeoutMs', given.timeoutMs)),
+    delays: new Map((given.delays ?? []).map(([held, ms]) => [ruled('delays', held), milliseconds('delays', ms)!])),
     restart: restartPolicy(given.restart),
   };
 }
@@ -86,4 +95,9 @@ function milliseconds(setting: 'graceMs' | 'killAfterMs' | 'timeoutMs' | 'delays
     throw new SettingError(setting, value, `a number of milliseconds from 0 to ${MAX_TIMER_MS} (about 24 days, what a timer holds)`);
   }
   return value;
+}
+
+// A timeout of 0 is none, as coreutils' `timeout 0`: so is one a timer would round to 0 ms.
+function noneIfZero(ms: number | undefined): number | undefined {
+  return ms === undefined || Math.round(ms) === 0 ? undefined : ms;
 }
