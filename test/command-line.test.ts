@@ -17,9 +17,9 @@ describe('command line', () => {
     expect(await runInit(['-g', 'true'])).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
-  it("prints its version on stdout as tini words it, with the commit it was built from (Docker parses it)", async () => {
+  it.each(['--version', '-V'])("prints its version for %s on stdout as tini words it, with the commit it was built from (Docker parses it)", async (flag) => {
     const commit = execFileSync('git', ['rev-parse', '--short=7', 'HEAD'], { encoding: 'utf8' }).trim();
-    expect(await runInit(['--version'])).toMatchObject({ code: 0, stdout: `tsinit version ${version} - git.${commit}\n`, stderr: '' });
+    expect(await runInit([flag])).toMatchObject({ code: 0, stdout: `tsinit version ${version} - git.${commit}\n`, stderr: '' });
   });
 
   it('prints usage for -h', async () => {
@@ -37,8 +37,8 @@ describe('command line', () => {
     expect(await runInit(args)).toEqual({ code: 2, stdout: '', stderr: `[tsinit] ${message}\n` });
   });
 
-  it('logs the lifecycle at -v', async () => {
-    const result = await runInit(['-v', '--', 'sh', '-c', 'exit 4']);
+  it.each(['-v', '--verbose'])('logs the lifecycle at %s', async (flag) => {
+    const result = await runInit([flag, '--', 'sh', '-c', 'exit 4']);
     expect(result.stderr).toMatch(/^\[tsinit\] spawned sh -c exit 4 as pid \d+\n\[tsinit\] sh \(pid \d+\) exited with code 4\n\[tsinit\] exiting with code 4\n$/);
   });
 

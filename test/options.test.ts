@@ -18,6 +18,10 @@ describe("options, read in-process as getopt reads tini's", () => {
     [['--timeout', '2m', '--delay', 'TERM:5s', '--delay=INT:1', 'true'], { timeoutMs: 120_000, delays: new Map([[15, 5000], [2, 1000]]) }],
     [['--restart', 'on-failure:3', 'true'], { restart: { when: 'on-failure', max: 3 } }],
     [['--restart=always', 'true'], { restart: { when: 'always', max: Infinity } }],
+    [['-V'], { version: true }], // dumb-init's
+    [['--version'], { version: true }],
+    [['--verbose', 'true'], { verbosity: 2 }], // dumb-init's, the same as -v
+    [['--verbose', '-v', '--verbose', 'true'], { verbosity: 4 }],
     [['--timeout', '0', 'true'], { timeoutMs: undefined }], // as coreutils: 0 is no timeout
     [['--timeout', '0.0001', 'true'], { timeoutMs: undefined }], // rounds to 0 ms
     [['--timeout', '1ms', 'true'], { timeoutMs: 1 }],
@@ -54,6 +58,8 @@ describe("options, read in-process as getopt reads tini's", () => {
     [['-r', 'KILL:TERM', 'true'], 'bad signal for -r: KILL (tsinit never forwards SIGKILL)'],
     [['--rewrite', 'STOP:0', 'true'], 'bad signal for -r: STOP (tsinit never forwards SIGSTOP)'],
     [['-r', 'TTOU:TERM', 'true'], 'bad signal for -r: TTOU (tsinit never forwards SIGTTOU)'],
+    [['-V', '--frobnicate'], 'unknown option --frobnicate'],
+    [['--verbose=2', 'true'], 'option --verbose takes no value'],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parse(argv)).toThrow(UsageError); // the CLI's exit 2
     expect(() => parse(argv)).toThrow(new UsageError(message)); // the exact words
