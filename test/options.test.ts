@@ -80,11 +80,44 @@ describe("options, read in-process as getopt reads tini's", () => {
     const env = { TSINIT_TIMEOUT: '10s', TSINIT_DELAY: 'TERM:5s,HUP:1s', TSINIT_RESTART: 'on-failure:1' };
     expect(parse(['true'], env)).toMatchObject({ timeoutMs: 10_000, delays: new Map([[15, 5000], [1, 1000]]), restart: { when: 'on-failure', max: 1 } });
     expect(parse(['--timeout', '1s', '--restart', 'no', 'true'], env)).toMatchObject({ timeoutMs: 1000, restart: { when: 'no', max: 0 } });
+    expect(parse(['--delay', 'INT:2s', 'true'], env).delays).toEqual(new Map([[2, 2000]]));
+  });
+
+  it.each([
+    [['-c'], { DUMB_INIT_SETSID: '1' }, { singleChild: true, newSession: false }], // dumb-init's -c: no session of its own
+    [['-g'], { DUMB_INIT_SETSID: '1' }, { singleChild: false, newSession: true }],
+    [['-c', '--setsid'], {}, { singleChild: true, newSession: true }],
+    [[], { DUMB_INIT_SETSID: '1' }, { singleChild: false, newSession: true }],
+    [[], { TSINIT_KILL_PROCESS_GROUP: '0', DUMB_INIT_SETSID: '1' }, { singleChild: true, newSession: true }],
+    [[], { TSINIT_KILL_PROCESS_GROUP: 'on', DUMB_INIT_SETSID: '0' }, { singleChild: false, newSession: false }],
+    [[], { TSINIT_SUBREAPER: 'off', TINI_SUBREAPER: '1' }, { subreaper: false }], // TSINIT_* beats TINI_*
+    [[], { TSINIT_VERBOSITY: '0', TINI_VERBOSITY: '3', DUMB_INIT_DEBUG: '1' }, { verbosity: 0 }],
+    [[], { TINI_VERBOSITY: '2', DUMB_INIT_DEBUG: '1' }, { verbosity: 2 }], // TINI_* beats DUMB_INIT_*
+  ])('%j with %j: %j', (flags, env, expected) => {
+    expect(parse([...flags, 'true'], env)).toMatchObject(expected);
+  });
+
+  it('never reads a variable that a flag overrides, so a bad one there is no error', () => {
+    expect(parse(['-v', 'true'], { TSINIT_VERBOSITY: 'loud' }).verbosity).toBe(2);
+    expect(parse(['-s', 'true'], { TSINIT_SUBREAPER: 'maybe' }).subreaper).toBe(true);
+    expect(parse(['-g', 'true'], { TSINIT_KILL_PROCESS_GROUP: 'maybe' }).singleChild).toBe(false);
+    expect(parse(['--timeout', '1s', 'true'], { TSINIT_TIMEOUT: 'soon' }).timeoutMs).toBe(1000);
+    expect(parse(['--restart', 'no', 'true'], { TSINIT_RESTART: 'sometimes' }).restart).toEqual({ when: 'no', max: 0 });
   });
 
   it('takes TSINIT_TIMEOUT=0 as no timeout', () => {
     expect(parse(['true'], { TSINIT_TIMEOUT: '0' }).timeoutMs).toBeUndefined();
     expect(parse(['true'], { TSINIT_TIMEOUT: '0ms' }).timeoutMs).toBeUndefined();
+  });
+
+  it.each([
+    [{ TSINIT_TIMEOUT: 'soon' }, 'bad duration for TSINIT_TIMEOUT: soon (want e.g. 500ms, 10s, 2m)'],
+    [{ TSINIT_DELAY: 'TERM:5s,HUP' }, 'bad delay for TSINIT_DELAY: HUP (want SIGNAL:DURATION, e.g. TERM:5s)'],
+    [{ TSINIT_DELAY: 'KILL:1s' }, 'bad signal for TSINIT_DELAY: KILL (tsinit never forwards SIGKILL)'],
+    [{ TSINIT_RESTART: 'sometimes' }, 'bad restart policy for TSINIT_RESTART: sometimes (want no, on-failure[:N] or always[:N])'],
+  ])('names the variable a bad value came from: %j', (env, message) => {
+    expect(() => parse(['true'], env)).toThrow(UsageError);
+    expect(() => parse(['true'], env)).toThrow(new UsageError(message));
   });
 });
 
