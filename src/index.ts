@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { runLifecycle, type LifecycleOptions } from './supervisor/lifecycle';
+import { runSupervisor, type SupervisorOptions } from './supervisor/run-supervisor';
 import { createLog, type LogFormat } from './platform/log';
 import { detectLibc, loadNative, type Reaped } from './platform/native';
 import { normaliseRunOptions, type RunOptions } from './config/run-options';
-import { SignalIntake } from './platform/signal-intake';
+import { catchFromBoot, SignalIntake } from './platform/signal-intake';
 import { realtimeRange, watchedSignals } from './platform/signals';
 
 export type { Reaped } from './platform/native';
@@ -36,9 +36,8 @@ export class Init extends EventEmitter<InitEvents> {
   /** Resolves with the command's exit code (128+n if signal n killed it) once nothing is left. */
   readonly exited: Promise<number>;
 
-  constructor(options: LifecycleOptions, verbosity: number, logFormat: LogFormat) {
+  constructor(options: SupervisorOptions, verbosity: number, logFormat: LogFormat) {
     super();
-    const listening = () => this.eventNames().length > 0;
     const errorLog = createLog(verbosity, logFormat);
     // A listener that throws must not unwind the lifecycle midway: its error is rethrown on its
     // own, where the init's uncaughtException handler stops the tree and ends with 1, as on any
@@ -54,9 +53,11 @@ export class Init extends EventEmitter<InitEvents> {
         });
       }
     };
-    const log = createLog(verbosity, logFormat, { listening, event });
+    // Every event goes to the sink, so a listener attached at any time hears every later one.
+    const log = createLog(verbosity, logFormat, { event });
     const native = loadNative(detectLibc());
-    const intake = new SignalIntake(native, watchedSignals(options.realtime));
+    catchFromBoot(native, watchedSignals(options.realtime));
+    const intake = new SignalIntake(native);
     running = this;
     const end = () => {
       intake.close();
@@ -64,7 +65,7 @@ export class Init extends EventEmitter<InitEvents> {
     };
     // Started on the next microtask, so listeners attached right after run() hear the spawn.
     this.exited = Promise.resolve()
-      .then(() => runLifecycle(options, native, log, intake))
+      .then(() => runSupervisor(options, native, log, intake))
       .finally(end);
   }
 }

@@ -1,7 +1,6 @@
 import { closeInspectorOpenedAtBoot } from '../platform/keep-inspector-off'; // must stay the first import
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { runLifecycle } from '../supervisor/lifecycle';
 import { readCommandLine, startEnvironmentValue } from '../platform/command-bytes';
 import { commandOomScoreAdj } from '../platform/oom';
 import { releaseCleanPages } from '../platform/clean-pages';
@@ -9,8 +8,9 @@ import { createLog, DEFAULT_VERBOSITY, writeAll } from '../platform/log';
 import { detectLibc, loadNative } from '../platform/native';
 import { restartWithoutNodeOptions, takeHandOver } from '../platform/node-options';
 import { HELP, parseOptions, USAGE_EXIT_CODE, UsageError } from './options';
-import { holdFromBoot, SignalIntake } from '../platform/signal-intake';
+import { catchFromBoot, SignalIntake } from '../platform/signal-intake';
 import { realtimeRange, watchedSignals } from '../platform/signals';
+import { runSupervisor } from '../supervisor/run-supervisor';
 import { version } from '../../package.json';
 
 // The commit tsinit was built from (esbuild --define), for `--version` as tini words it (Docker
@@ -33,9 +33,9 @@ function watchFirst() {
   const native = loadNative(libc);
   const realtime = realtimeRange(libc);
   const signals = watchedSignals(realtime);
-  const lostAtBoot = holdFromBoot(native, signals);
+  const lostAtBoot = catchFromBoot(native, signals);
   const handOver = takeHandOver();
-  const intake = new SignalIntake(native, signals, [...(handOver?.signals ?? []), ...lostAtBoot]);
+  const intake = new SignalIntake(native, [...(handOver?.signals ?? []), ...lostAtBoot]);
   return { realtime, native, handOver, intake, commandLine };
 }
 
@@ -62,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
   // CMD's words as given, not as Node decoded them: the last ones of the command line.
   const bytes = { commandBytes: commandLine.slice(commandLine.length - options.command.length), searchPath: startEnvironmentValue('PATH') };
   // CMD first: setting up the inspector's look and the page release (both run on the loop) only delayed it.
-  const ended = runLifecycle({ ...options, ...bytes, realtime, oomScoreAdj: commandOomScoreAdj(log), ownsProcess: true }, native, log, intake);
+  const ended = runSupervisor({ ...options, ...bytes, realtime, oomScoreAdj: commandOomScoreAdj(log), ownsProcess: true }, native, log, intake);
   closeInspectorOpenedAtBoot(log);
   setTimeout(() => releaseCleanPages(native), RELEASE_PAGES_AFTER_MS).unref();
   return native.exit(await ended);

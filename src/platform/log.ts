@@ -14,16 +14,15 @@ export const DEFAULT_VERBOSITY = 1;
 /** Highest meaningful verbosity (-vv: every signal and every reap). */
 export const MAX_VERBOSITY = 3;
 
-/** Receives every lifecycle event, shown or not: the programmatic API's listeners. */
+/** Receives every lifecycle event, shown or not: the programmatic API's listeners, whenever attached. */
 export interface EventSink {
-  listening(): boolean;
   event(name: string, fields: Record<string, unknown>): void;
 }
 
 /** Reports one lifecycle event: to stderr if its level is shown, and to the sink if any. */
 export interface Log {
   (level: LogLevel, event: string, message: string, fields?: Record<string, unknown>): void;
-  /** Whether a level's events are wanted (shown or listened to), to skip work only they need. */
+  /** Whether a level's events are wanted (shown, or a sink takes every event), to skip work only they need. */
   wants(level: LogLevel): boolean;
 }
 
@@ -35,12 +34,25 @@ export function createLog(verbosity: number, format: LogFormat = 'text', sink?: 
       const line =
         format === 'json'
           ? JSON.stringify({ time: new Date().toISOString(), level, event, message, ...fields })
-          : `[tsinit] ${message}`;
+          : `[tsinit] ${escapeControls(message)}`;
       writeAll(2, `${line}\n`);
     }
     sink?.event(event, fields); // after the line: what a listener logs follows it
   };
-  return Object.assign(log, { wants: (level: LogLevel) => shows(level) || (sink?.listening() ?? false) });
+  return Object.assign(log, { wants: (level: LogLevel) => shows(level) || sink !== undefined });
+}
+
+/**
+ * A line break, an escape sequence or any control character in a text line came from outside
+ * (a command's name, an argument, an error): written as \n, \x1b..., so that every `[tsinit]`
+ * line on stderr is tsinit's own and none can be forged. JSON escapes them by itself.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (char) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    const code = char.charCodeAt(0);
+    return named[char] ?? (code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`);
+  });
 }
 
 /**

@@ -8,7 +8,7 @@ export interface Reaped {
   pid: number;
   exitCode: number | null;
   signal: number | null;
-  /** Its /proc comm, when reapAll reported every child. */
+  /** Its /proc comm, read while it was a zombie, when reapAll reported every child (absent without /proc). */
   name?: string;
 }
 
@@ -23,11 +23,42 @@ export interface SpawnOptions {
 /** How a signal is handled now, as sigaction reports it. */
 export type Disposition = 'default' | 'ignore' | 'handler';
 
-/** The addon's syscalls (native/tsinit.c); expected errno come back as data (0: none). */
+/**
+ * What the addon's handler (or its signal thread) does with no JS while runs are up: tables the
+ * supervisor computed from its one signal policy and its exit policy. C applies them, never decides.
+ */
+export interface FastPathPlan {
+  /** The runs' pids: forwards go to their groups (`group`) or to each alone; their ends wake JS. */
+  targets: number[];
+  group: boolean;
+  /** Indexed by signal number (65 entries): 0 leaves the signal to JS, -1 drops it, n > 0 sends it as n. */
+  forwardAs: number[];
+  /** Orphans (exited children that are no target) are reaped in the handler, unreported. */
+  reapOrphans: boolean;
+  /** Every forward the handler makes wakes JS, which reads it back with takeFastPathReport. */
+  report: boolean;
+  /**
+   * When a target's end is reaped on the loop, the process ends at once with exitCodes[status]
+   * or signalCodes[signal], when no other process is left (or even then, with `always`).
+   */
+  exit?: { exitCodes: number[]; signalCodes: number[]; always: boolean };
+}
+
+/** What the fast path did with one signal since the last report: forwards made, and failures with the last errno. */
+export interface FastPathReport {
+  signal: number;
+  forwarded: number;
+  failed: number;
+  errno: number;
+}
+
+/** The addon's syscalls (native/*.c); expected errno come back as data, others throw with `code`. */
 export interface Native {
   setChildSubreaper(on: boolean): void;
   setParentDeathSignal(signal: number): void;
+  /** tcsetpgrp(0, pgid) with SIGTTOU blocked: 0 or the errno. */
   setForegroundGroup(pgid: number): number;
+  /** ioctl(0, TIOCNOTTY): 0 or the errno. */
   releaseTerminal(): number;
   signalDisposition(signal: number): Disposition;
   setSignalIgnored(signal: number, ignored: boolean): void;
@@ -36,29 +67,41 @@ export interface Native {
   setEnvironment(name: string, value: string | Buffer): void;
   exit(code: number): never;
   execve(file: string | Buffer, argv: (string | Buffer)[]): never;
+  /** kill(2): true when delivered, false when nobody is there (ESRCH). */
   kill(pid: number, signal: number): boolean;
-  /** Reaps every exited child; reports them all, or only `onlyPid` when given. */
-  reapAll(onlyPid?: number): Reaped[];
+  /** pidfd_open(2): the fd, or -1 when the process is gone (ESRCH); throws ENOSYS before Linux 5.3. */
+  pidfdOpen(pid: number): number;
+  /** pidfd_send_signal(2): true when delivered, false when the process has ended (ESRCH). */
+  pidfdSendSignal(fd: number, signal: number): boolean;
+  /** As PID 1: no other process in the namespace; otherwise no child at all (zombies count). */
+  nothingLeft(): boolean;
+  /** Reaps every exited child; reports them all (with names), or only those in `onlyPids`. */
+  reapAll(onlyPids?: number[]): Reaped[];
   /** The signal that stopped child `pid`, or 0 when it is not stopped. */
   stopSignal(pid: number): number;
-  /** Catches `signals` with the addon's counting handler; returns each one's previous disposition. */
-  holdSignals(signals: number[]): Disposition[];
-  /** The arrivals counted and not yet delivered, taken out. */
-  takeHeldSignals(): number[];
-  /** Catches `signals` and calls `onSignal` on the loop for each arrival; returns those counted before. */
-  watchSignals(signals: number[], onSignal: (signal: number) => void): number[];
-  /** Gives every caught signal its action from before. */
+  /**
+   * Catches `signals` with the addon's handler, which counts each arrival (held until taken);
+   * `faults` among them are real faults when the kernel or this process raised them, and then go
+   * to the action from before. A signal this process sent itself is never counted. Returns each
+   * signal's previous disposition.
+   */
+  catchSignals(signals: number[], faults: number[]): Disposition[];
+  /** Calls `onWake` on the loop whenever arrivals are counted or the fast path has a report. */
+  watchSignals(onWake: () => void): void;
+  /** The arrivals counted and not yet taken, each as often as it came, per signal ascending. */
+  takeSignals(): number[];
+  /** Gives every caught signal its action from before, drops the counts, ends the watch. */
   unwatchSignals(): void;
-  /** The handler itself sends signals[i] as forwardAs[i] (-1: drops it) to CMD's group or CMD, until CMD's end is seen. */
-  forwardInHandler(pid: number, group: boolean, signals: number[], forwardAs: number[]): void;
-  /** Orphans are reaped in the signal handler, unreported; CMD's end still wakes JS, or with fastExit ends the process when nothing is left (always: at once). */
-  reapInLoop(pid: number, fastExit: boolean, always: boolean, remapToZero: number[]): void;
-  /** A thread of the addon's takes every caught signal with sigwaitinfo, as tini does; the other threads block them for good. 0 or the errno. */
+  /** A thread of the addon's takes every caught signal but the faults with sigwaitinfo, as tini does; the other threads block them for good. 0 or the errno. */
   takeSignalsOnThread(): number;
+  /** From now on the handler applies `plan` (see FastPathPlan); replaces any plan before. */
+  armFastPath(plan: FastPathPlan): void;
+  /** Ends the plan: every signal and every exit comes to JS again; returns once no handler acts on the old one. */
+  disarmFastPath(): void;
+  /** What the fast path forwarded (and failed to) since the last call, per received signal. */
+  takeFastPathReport(): FastPathReport[];
   /** madvise(MADV_DONTNEED) on [start, start + length): 0 or the errno. */
   releasePages(start: number, length: number): number;
-  /** Ends forwardInHandler and reapInLoop: every signal and status comes to JS again. */
-  endFastPath(): void;
   spawn(paths: Buffer[], argv: Buffer[], options: SpawnOptions): { pid: number } | { errno: number };
 }
 

@@ -28,7 +28,7 @@ export async function restartWithoutNodeOptions(native: Native, intake: SignalIn
   await new Promise((resolve) => setImmediate(resolve)); // signals counted so far reach the intake; later ones stay counted in the addon
   const fd = native.memfdCreate(HAND_OVER);
   const bytes = startEnvironmentValue('NODE_OPTIONS') ?? Buffer.from(value); // text only if changed since
-  const handOver: HandOver = { nodeOptions: bytes.toString('base64'), signals: [...intake.takeHeld(), ...native.takeHeldSignals()] };
+  const handOver: HandOver = { nodeOptions: bytes.toString('base64'), signals: intake.takeHeld() };
   writeSync(fd, JSON.stringify(handOver));
   delete process.env.NODE_OPTIONS;
   native.execve('/proc/self/exe', commandLine); // the same node, the same words, byte for byte

@@ -19,6 +19,8 @@ export interface ProcessInfo {
   pgrp: number;
   session: number;
   tpgid: number;
+  /** Clock ticks after boot when it started: with the pid, names this process and no later one. */
+  startTime: number;
 }
 
 /** /proc/<pid>/stat, or undefined once the process is gone. */
@@ -31,7 +33,8 @@ export function readProcess(pid: number | 'self'): ProcessInfo | undefined {
   }
   // The name is in parentheses and may hold spaces and parentheses itself.
   const close = stat.lastIndexOf(')');
-  const [state, ppid, pgrp, session, , tpgid] = stat.slice(close + 2).split(' ');
+  const fields = stat.slice(close + 2).split(' '); // from field 3 (state) on
+  const [state, ppid, pgrp, session, , tpgid] = fields;
   return {
     pid: Number(stat.slice(0, stat.indexOf(' '))),
     name: stat.slice(stat.indexOf('(') + 1, close),
@@ -40,6 +43,7 @@ export function readProcess(pid: number | 'self'): ProcessInfo | undefined {
     pgrp: Number(pgrp),
     session: Number(session),
     tpgid: Number(tpgid),
+    startTime: Number(fields[19]), // field 22
   };
 }
 
@@ -88,7 +92,12 @@ export function descendantsOf(root: number): ProcessInfo[] {
   return found;
 }
 
+/** "12 (sh)", or "12" when the name is unknown (no /proc): a process as log lines name it. */
+export function pidAndName(pid: number, name: string | undefined): string {
+  return name ? `${pid} (${name})` : `${pid}`;
+}
+
 /** "12 (sh), 13 (sleep)": processes as log lines name them. */
 export function pidsAndNames(infos: ProcessInfo[]): string {
-  return infos.map((info) => `${info.pid} (${info.name})`).join(', ');
+  return infos.map((info) => pidAndName(info.pid, info.name)).join(', ');
 }

@@ -5,14 +5,17 @@ const NUMBERS: Record<string, number> = constants.signals;
 /** [SIGRTMIN, SIGRTMAX] of a libc: glibc keeps 32-33 for its threads, musl 32-34. */
 export type RealtimeRange = [number, number];
 
-// SIGCHLD is the reaper's; KILL and STOP cannot be caught; a JS listener on a fault signal
-// turns a real fault into a 100 % CPU spin, so those keep their default action; the init
-// ignores the terminal's TTIN and TTOU (as tini), which a handler would turn into a spin.
-const NOT_FORWARDED = new Set(
-  ['SIGCHLD', 'SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGSYS', 'SIGTTIN', 'SIGTTOU'].map(
-    (name) => NUMBERS[name],
-  ),
-);
+// SIGCHLD is the reaper's; KILL and STOP cannot be caught; the init ignores the terminal's TTIN
+// and TTOU (as tini): with a handler, its own write to a terminal that CMD owns (`stty tostop`)
+// would raise SIGTTOU, the handler return and the write restart, forever.
+const NOT_FORWARDED = new Set(['SIGCHLD', 'SIGKILL', 'SIGSTOP', 'SIGTTIN', 'SIGTTOU'].map((name) => NUMBERS[name]));
+
+/**
+ * The signals a fault raises. Caught by the addon alone, never by a JS listener (a real fault
+ * would then spin at 100 % CPU): sent by another process they are forwarded like any other;
+ * raised by tsinit itself (a real fault, Node's abort) they take the action from before.
+ */
+export const FAULT_SIGNALS = ['SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGSYS'].map((name) => NUMBERS[name]);
 
 /** The numbers the lifecycle compares against. */
 export const { SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU } = constants.signals;

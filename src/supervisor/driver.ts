@@ -1,0 +1,224 @@
+import { commandCandidates } from '../platform/command-path';
+import type { Log } from '../platform/log';
+import { errnoName, type FastPathPlan, type Native, type Reaped } from '../platform/native';
+import { readProcess } from '../platform/process-tree';
+import type { SignalIntake } from '../platform/signal-intake';
+import { SIGCHLD, SIGSTOP, SIGTTIN, SIGTTOU } from '../platform/signals';
+import { dispatch, initialState } from './dispatch';
+import type { Policy } from './policy';
+import type { Effect, Event, State, TimerName } from './state';
+import { TreeStop, type ProcessTable } from './tree-stop';
+
+/** What the driver needs to start the command: its words and PATH as bytes, what its child sets up. */
+export interface SpawnRequest {
+  commandBytes: Buffer[];
+  searchPath: Buffer | undefined;
+  newSession: boolean;
+  /** CMD's oom_score_adj, set before its exec (see oom.ts); absent: inherited. */
+  oomScoreAdj?: number;
+}
+
+/** The driver's world: the addon, /proc, the log, the signals watched since start-up, the clock. */
+export interface World {
+  native: Native;
+  processes: ProcessTable;
+  log: Log;
+  intake: SignalIntake;
+  /** Monotonic milliseconds (the back-off measures runs with it). */
+  now(): number;
+  /** Once the command first runs (the CLI: the signal thread, and leaving the start directory). */
+  afterFirstSpawn?(): void;
+}
+
+/**
+ * Runs the supervisor: feeds dispatch every event (signals, reaped children, timers, spawn
+ * results, failures) one at a time, in order, and carries out the effects it returns. The only
+ * code that touches the addon, the timers and the clock. Resolves with the exit code.
+ */
+export function supervise(policy: Policy, spawnRequest: SpawnRequest, world: World): Promise<number> {
+  return new Promise((resolve) => new Driver(policy, spawnRequest, world, resolve).start());
+}
+
+class Driver {
+  private state: State = initialState();
+  private readonly queue: Event[] = [];
+  private dispatching = false;
+  private readonly timers = new Map<TimerName, NodeJS.Timeout>();
+  private readonly ignoredHere: number[] = []; // dispositions to give back at the end
+  private readonly tree: TreeStop;
+  private plan: FastPathPlan | undefined;
+  private intakeOpen = false;
+  private ranOnce = false;
+  private readonly fail = (error: unknown) => this.post({ type: 'failure', message: error instanceof Error ? error.message : String(error) });
+
+  constructor(
+    private readonly policy: Policy,
+    private readonly spawnRequest: SpawnRequest,
+    private readonly world: World,
+    private readonly resolve: (code: number) => void,
+  ) {
+    this.tree = new TreeStop(world.native, world.processes, world.log, policy.settings.graceMs);
+  }
+
+  start(): void {
+    // Never die silently: as PID 1, the kernel would SIGKILL the whole container.
+    process.on('uncaughtException', this.fail);
+    process.on('unhandledRejection', this.fail);
+    this.post({ type: 'start' });
+  }
+
+  // One event at a time: an event an effect causes waits for the effects before it.
+  private post(event: Event): void {
+    this.queue.push(event);
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
+        const [state, effects] = dispatch(this.state, next, this.policy);
+        this.state = state;
+        for (const effect of effects) this.performSafely(effect);
+      }
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private performSafely(effect: Effect): void {
+    try {
+      this.perform(effect);
+    } catch (error) {
+      if (this.state.kind !== 'exiting') this.fail(error);
+    }
+  }
+
+  private perform(effect: Effect): void {
+    const { native, log } = this.world;
+    switch (effect.kind) {
+      case 'become-subreaper':
+        return native.setChildSubreaper(true);
+      case 'set-parent-death-signal':
+        return native.setParentDeathSignal(effect.signal);
+      case 'ignore-terminal-stops':
+        for (const signal of [SIGTTIN, SIGTTOU]) {
+          if (native.signalDisposition(signal) !== 'default') continue; // a host's own listener stays
+          native.setSignalIgnored(signal, true);
+          this.ignoredHere.push(signal);
+        }
+        return;
+      case 'release-terminal': {
+        const self = readProcess('self');
+        const leader = self !== undefined && self.session === self.pid && self.tpgid === self.pgrp;
+        if (native.releaseTerminal() === 0) this.post({ type: 'terminal-released', leader });
+        return;
+      }
+      case 'spawn':
+        return this.spawn(effect.taskId);
+      case 'signal':
+        return this.sendSignal(effect);
+      case 'give-terminal':
+        native.setForegroundGroup(effect.pgid);
+        return;
+      case 'suspend-self':
+        native.kill(process.pid, SIGSTOP);
+        return;
+      case 'signal-tree':
+        if (this.tree.signalAll(effect.signal, effect.event, effect.why, effect.level, effect.fields)) this.post({ type: 'tree-empty' });
+        return;
+      case 'check-tree':
+        if (this.tree.check(effect.killNewcomers)) this.post({ type: 'tree-empty' });
+        return;
+      case 'arm':
+        clearTimeout(this.timers.get(effect.timer));
+        this.timers.set(
+          effect.timer,
+          setTimeout(() => this.post({ type: 'timer', timer: effect.timer }), effect.ms),
+        );
+        return;
+      case 'cancel':
+        clearTimeout(this.timers.get(effect.timer));
+        this.timers.delete(effect.timer);
+        return;
+      case 'arm-fast-path':
+        this.plan = effect.plan;
+        return native.armFastPath(effect.plan);
+      case 'disarm-fast-path':
+        return native.disarmFastPath();
+      case 'log':
+        return log(effect.level, effect.event, effect.message, effect.fields);
+      case 'exit':
+        return this.finish(effect.code);
+    }
+  }
+
+  private spawn(taskId: number): void {
+    const { native, intake } = this.world;
+    const { commandBytes, searchPath, newSession, oomScoreAdj } = this.spawnRequest;
+    try {
+      const spawned = native.spawn(commandCandidates(commandBytes[0], searchPath), commandBytes, { newSession, foreground: this.policy.facts.foreground, oomScoreAdj });
+      if ('errno' in spawned) {
+        this.post({ type: 'spawn-failed', taskId, errno: errnoName(spawned.errno), message: errnoName(spawned.errno) });
+      } else {
+        this.post({ type: 'spawned', taskId, pid: spawned.pid, at: this.world.now() });
+        if (!this.ranOnce) this.world.afterFirstSpawn?.();
+        this.ranOnce = true;
+      }
+    } catch (error) {
+      this.post({ type: 'spawn-failed', taskId, message: (error as Error).message }); // vfork's EAGAIN: pids.max
+    }
+    if (this.intakeOpen) return;
+    this.intakeOpen = true;
+    // Every signal from now on, and those held since start-up, in the order they came.
+    intake.open((signals) => this.onWake(signals));
+  }
+
+  // A signal to a run's group: a run that left its group (setsid, job control) gets it alone.
+  private sendSignal(effect: Extract<Effect, { kind: 'signal' }>): void {
+    const { native } = this.world;
+    try {
+      if (!(effect.group && native.kill(-effect.pid, effect.signal))) native.kill(effect.pid, effect.signal);
+    } catch (error) {
+      this.post({ type: 'forward-failed', signal: effect.received, sent: effect.signal, errno: (error as NodeJS.ErrnoException).code ?? String(error) });
+    }
+  }
+
+  // What woke the loop: signals to decide on, SIGCHLD for the reaper, the fast path's report.
+  private onWake(signals: number[]): void {
+    const { native } = this.world;
+    for (const signal of signals) if (signal !== SIGCHLD) this.post({ type: 'signal', signal });
+    const reap = signals.includes(SIGCHLD);
+    const exited = reap ? this.reapChildren() : [];
+    // After the reap: a forward the fast path made before a run died of it is in this report.
+    for (const report of native.takeFastPathReport()) {
+      if (report.forwarded > 0) this.post({ type: 'forwarded', signal: report.signal, count: report.forwarded });
+      if (report.failed > 0) {
+        const sent = this.plan?.forwardAs[report.signal] ?? report.signal;
+        this.post({ type: 'forward-failed', signal: report.signal, sent, errno: errnoName(report.errno) });
+      }
+    }
+    if (!reap) return;
+    const runs = 'runs' in this.state ? this.state.runs : [];
+    const stopped = this.policy.facts.foreground ? runs.map(({ pid }) => ({ pid, signal: native.stopSignal(pid) })).filter(({ signal }) => signal !== 0) : [];
+    this.post({ type: 'children', exited, stopped, at: this.world.now() });
+  }
+
+  // Every exited child; in an orphan storm only the runs' statuses cross into JS, unless orphans are logged or the tree is stopped.
+  private reapChildren(): Reaped[] {
+    const everyone = this.state.kind === 'stopping' || this.world.log.wants(this.policy.orphanLevel);
+    const runs = 'runs' in this.state ? this.state.runs.map(({ pid }) => pid) : [];
+    return this.world.native.reapAll(everyone ? undefined : runs).map((status) => {
+      this.tree.reaped(status.pid);
+      return status.name ? status : { ...status, name: this.tree.nameOf(status.pid) };
+    });
+  }
+
+  // The process is left as it was found: timers, the fast path and listeners gone, the terminal's signals given back.
+  private finish(code: number): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.world.native.disarmFastPath();
+    process.removeListener('uncaughtException', this.fail);
+    process.removeListener('unhandledRejection', this.fail);
+    for (const signal of this.ignoredHere) this.world.native.setSignalIgnored(signal, false);
+    this.resolve(code);
+  }
+}

@@ -1,0 +1,71 @@
+import type { Log } from '../platform/log';
+import { errnoName, type Native } from '../platform/native';
+import { signalProcess } from '../platform/process-signal';
+import { descendantsOf, procIsOurs } from '../platform/process-tree';
+import type { SignalIntake } from '../platform/signal-intake';
+import { forwardableSignals, signalName, type RealtimeRange } from '../platform/signals';
+import { supervise } from './driver';
+import type { Policy } from './policy';
+import type { Settings } from './settings';
+import type { SignalFacts } from './signal-policy';
+
+/** What a front end (the CLI, `run`) hands the supervisor: settings, the command as text and as bytes. */
+export interface SupervisorOptions extends Settings {
+  command: string[];
+  /** The command's words and the PATH it is searched in, as bytes: what exec gets. */
+  commandBytes: Buffer[];
+  searchPath: Buffer | undefined;
+  realtime: RealtimeRange;
+  /** CMD's oom_score_adj, set before its exec (see oom.ts); absent: inherited. */
+  oomScoreAdj?: number;
+  /**
+   * The CLI's: the process is the init's alone, so the addon takes its signals on a thread of
+   * its own, the addon may exit with the command's code when nothing is left, and tsinit leaves
+   * its start directory once the command runs.
+   */
+  ownsProcess?: boolean;
+}
+
+/** Supervises the command until nothing is left; resolves with the exit code. */
+export function runSupervisor(options: SupervisorOptions, native: Native, log: Log, intake: SignalIntake): Promise<number> {
+  const policy = policyFor(options, log, { foreground: native.isTerminal(0) }, process.pid);
+  const spawnRequest = { commandBytes: options.commandBytes, searchPath: options.searchPath, newSession: options.newSession, oomScoreAdj: options.oomScoreAdj };
+  const processes = { descendants: descendantsOf, ours: procIsOurs, signal: signalProcess.bind(null, native) };
+  return supervise(policy, spawnRequest, {
+    native,
+    processes,
+    log,
+    intake,
+    now: () => performance.now(),
+    afterFirstSpawn: options.ownsProcess ? () => settleAsTheInit(native, log) : undefined,
+  });
+}
+
+/** The policy dispatch decides by: the options, what is logged, the terminal, tsinit's pid. */
+export function policyFor(options: SupervisorOptions, log: Log, facts: SignalFacts, pid: number): Policy {
+  const orphanLevel = options.warnOnReap ? 'warn' : 'debug';
+  return {
+    settings: options,
+    command: options.command,
+    taskIds: [0],
+    pid,
+    facts,
+    signals: forwardableSignals(options.realtime),
+    fastPath: {
+      report: log.wants('debug'),
+      reapOrphans: !log.wants(orphanLevel) && !facts.foreground, // each reap is logged; a stopped command suspends tsinit
+      exit: options.ownsProcess === true && !log.wants('info'),
+    },
+    orphanLevel,
+    signalName: (signal) => signalName(signal, options.realtime),
+  };
+}
+
+// After the command's spawn, which has first claim on a tight pids.max: without the thread, the
+// handler does the same work, interrupting the loop. As dumb-init, tsinit then leaves its start
+// directory, which it would otherwise keep busy (an unmount, a rename) for its whole life.
+function settleAsTheInit(native: Native, log: Log): void {
+  const errno = native.takeSignalsOnThread();
+  if (errno !== 0) log('debug', 'signal-thread', `signals stay with the handler: no thread for them (${errnoName(errno)})`, { errno: errnoName(errno) });
+  process.chdir('/');
+}
