@@ -3,11 +3,12 @@ const DEFAULT_PATH = Buffer.from('/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/
 
 /**
  * The files exec tries for a command, as execvp would: itself if it has a slash, else each PATH
- * entry (an empty one is the current directory). Bytes in, bytes out: a name or a PATH entry
- * that is not UTF-8 must reach exec unchanged.
+ * entry (an empty one is the current directory). An empty name is no file (ENOENT, as execvp
+ * says), never a PATH directory. Bytes in, bytes out: a name or a PATH entry that is not UTF-8
+ * must reach exec unchanged.
  */
 export function commandCandidates(command: Buffer, searchPath: Buffer | undefined): Buffer[] {
-  if (command.includes('/')) return [command];
+  if (command.length === 0 || command.includes('/')) return [command];
   return splitBytes(searchPath ?? DEFAULT_PATH, ':').map((dir) => Buffer.concat([dir.length > 0 ? dir : Buffer.from('.'), Buffer.from('/'), command]));
 }
 
