@@ -1,13 +1,25 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run, type RunOptions } from '../src/index';
-import { AS_PID_1, runCommand, runInit } from './helpers';
+import { AS_PID_1, initPidOf, RECORDER, runCommand, runInit, startCommand, waitFor, type StartOptions } from './helpers';
 
 const INDEX = path.resolve(__dirname, '../dist/index.js');
 
-// A Node program using the built API, run as PID 1; `code` is what it exits with.
+// A Node program using the built API, run as PID 1.
+function programCommand(program: string) {
+  return [...AS_PID_1.slice(0, 4), process.execPath, '-e', `const { run } = require(${JSON.stringify(INDEX)});\n${program}`];
+}
+
+// The program run to its end; `code` is what it exits with.
 function runProgram(program: string) {
-  return runCommand([...AS_PID_1.slice(0, 4), process.execPath, '-e', `const { run } = require(${JSON.stringify(INDEX)});\n${program}`]);
+  return runCommand(programCommand(program));
+}
+
+// The program started, with its output collected.
+function startProgram(program: string, options?: StartOptions) {
+  return startCommand(programCommand(program), options);
 }
 
 describe('run() leaves the host process as it found it', () => {
@@ -79,5 +91,47 @@ describe('run() and the restart policy', () => {
     const result = await runProgram(program);
     expect(JSON.parse(result.stdout)).toEqual({ code: 4, restarts: [{ attempt: 1, delayMs: 100, exitCode: 4, signal: null }] });
     expect(result.stderr).toBe('[tsinit] sh exited with code 4; restart 1 of 1 in 100 ms\n');
+  });
+});
+
+describe('run() and its listeners', () => {
+  it('a listener attached at any time hears every later event, and listeners change nothing in how signals go', async () => {
+    const program = `
+      const init = run({ command: ${JSON.stringify(RECORDER)} });
+      setTimeout(() => {
+        init.on('signal', (event) => console.log(JSON.stringify(event)));
+        console.log('listening');
+      }, 200);
+      init.exited.then((code) => process.exit(code));`;
+    const host = startProgram(program);
+    await waitFor('the listener and the command', () => /(?=[^]*^listening$)(?=[^]*^ready$)/m.test(host.stdout()));
+    process.kill(await initPidOf(host), 'SIGUSR2');
+    await waitFor('the event, and the signal at the command', () => host.stdout().includes('"received":"SIGUSR2"') && host.stdout().includes('\n12\n'));
+    expect(JSON.parse(host.stdout().split('\n').find((line) => line.startsWith('{'))!)).toMatchObject({ received: 'SIGUSR2', signal: 'SIGUSR2' });
+    process.kill(await initPidOf(host), 'SIGTERM');
+    expect((await host.closed).code).toBe(143);
+  });
+
+  it("never forwards the SIGPIPE of the host's own write to a closed stdout", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-api-'));
+    const [log, done, written] = ['log', 'done', 'written'].map((name) => path.join(dir, name));
+    // The command records a SIGPIPE that reaches its group (its sleep dies of it, sh traps it).
+    const script = `trap 'echo PIPE >> ${log}' PIPE; echo up >> ${log}; while [ ! -e ${done} ]; do sleep 0.02; done`;
+    const program = `
+      const fs = require('fs');
+      const init = run({ command: ['sh', '-c', ${JSON.stringify(script)}] });
+      const poll = setInterval(() => {
+        if (!fs.existsSync(${JSON.stringify(log)})) return;
+        clearInterval(poll);
+        try { fs.writeSync(1, 'into a pipe nobody reads\\n'); } catch (error) { fs.writeFileSync(${JSON.stringify(written)}, error.code); }
+        setTimeout(() => fs.writeFileSync(${JSON.stringify(done)}, ''), 200);
+      }, 10);
+      init.exited.then((code) => process.exit(code));`;
+    const host = startProgram(program);
+    host.child.stdout!.destroy(); // no reader left: the host's write fails with EPIPE and raises SIGPIPE
+    expect((await host.closed).code).toBe(0);
+    expect(readFileSync(written, 'utf8')).toBe('EPIPE');
+    expect(readFileSync(log, 'utf8')).toBe('up\n');
+    expect(existsSync(done)).toBe(true);
   });
 });

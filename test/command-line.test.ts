@@ -50,6 +50,11 @@ describe('command line', () => {
     expect(await runInit([...flags, '--', 'sh', '-c', 'sleep 0.3; exit 3'], { env })).toEqual({ code: 3, stdout: '', stderr: '' });
   });
 
+  it('writes what came from outside with its control characters escaped: no line of its can be forged', async () => {
+    const result = await runInit(['--', 'nope\n[tsinit] sh exited with code 0\x1b[2K']);
+    expect(result).toEqual({ code: 127, stdout: '', stderr: '[tsinit] nope\\n[tsinit] sh exited with code 0\\x1b[2K: command not found (ENOENT)\n' });
+  });
+
   it('passes arguments that are not UTF-8 byte for byte, as tini does', async () => {
     expect(await inShell(`exec $TSINIT -- ${SHOW_ARGUMENT} "$(printf '\\377\\376A')"`)).toBe("b'\\xff\\xfeA'\n");
   });

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readlinkSync, realpathSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readProcess } from '../src/platform/process-tree';
-import { childrenOf, RECORDER, runInit, startInit, startRecorder, waitFor } from './helpers';
+import { childrenOf, CLI, RECORDER, runInit, startCommand, startInit, startRecorder, waitFor } from './helpers';
 
 const { SIGHUP, SIGPWR, SIGUSR1, SIGUSR2, SIGWINCH } = constants.signals;
 const FORWARD_DEBUG = /forwarded/;
@@ -131,6 +131,42 @@ describe('dumb-init compatibility', () => {
     const result = await runInit([...flags, '--', 'cat', '/proc/self/stat'], { env });
     const [pid, , , , , session] = result.stdout.replace(/\(.*\)/, 'name').split(' ');
     expect(pid === session).toBe(own);
+  });
+});
+
+describe('used as a dumb-init user uses it (not PID 1: `tsinit sleep 30 &`)', () => {
+  // tsinit as a plain child of the test, its command's pid and the state /proc shows for each.
+  async function started(args: string[], cwd?: string) {
+    const init = startCommand([process.execPath, CLI, ...args], { cwd });
+    const command = await waitFor('the command', () => childrenOf(init.child.pid!).find((child) => child.name === 'sleep'));
+    const state = (pid: number) => readProcess(pid)?.state;
+    return { init, tsinit: init.child.pid!, command: command.pid, state };
+  }
+
+  it('forwards a SIGSEGV another process sends it, as any signal, instead of dying and orphaning the command', async () => {
+    const { init, tsinit, command } = await started(['sleep', '30']);
+    process.kill(tsinit, 'SIGSEGV');
+    expect((await init.closed).code).toBe(128 + constants.signals.SIGSEGV);
+    expect(readProcess(command)).toBeUndefined(); // it got the signal and was reaped
+  });
+
+  it('--setsid: a SIGTSTP stops the command (as SIGSTOP: its session ignores TSTP) and tsinit; SIGCONT resumes both', async () => {
+    const { init, tsinit, command, state } = await started(['--setsid', '--', 'sleep', '30']);
+    process.kill(tsinit, 'SIGTSTP');
+    await waitFor('both stopped', () => state(command) === 'T' && state(tsinit) === 'T');
+    process.kill(tsinit, 'SIGCONT');
+    await waitFor('both running again', () => state(command) === 'S' && state(tsinit) !== 'T');
+    process.kill(tsinit, 'SIGTERM');
+    expect((await init.closed).code).toBe(143);
+  });
+
+  it('leaves its start directory for / once the command runs there, which keeps it', async () => {
+    const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'tsinit-cwd-')));
+    const { init, tsinit, command } = await started(['sleep', '30'], dir);
+    await waitFor('tsinit to leave its start directory', () => readlinkSync(`/proc/${tsinit}/cwd`) === '/');
+    expect(readlinkSync(`/proc/${command}/cwd`)).toBe(dir);
+    process.kill(tsinit, 'SIGTERM');
+    await init.closed;
   });
 });
 

@@ -18,6 +18,10 @@ describe('exit status of tsinit as PID 1', () => {
     expect((await runInit(['--', 'sh', '-c', `kill -${signal} $$`])).code).toBe(code);
   });
 
+  it("exits 127 for an empty command name, as execvp, tini and dumb-init do (no PATH directory is run)", async () => {
+    expect(await runInit(['--', ''])).toEqual({ code: 127, stdout: '', stderr: "[tsinit] '': command not found (ENOENT)\n" });
+  });
+
   it('exits 127 naming a command that does not exist', async () => {
     const result = await runInit(['--', 'no-such-command-anywhere', 'arg']);
     expect(result.code).toBe(127);

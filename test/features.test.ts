@@ -123,4 +123,15 @@ describe('--restart', () => {
     expect(await init.closed).toMatchObject({ code: 129 });
     expect(lines(runs)).toHaveLength(1);
   });
+
+  it("does not start again a command that --kill-after's SIGKILL ended: tsinit sent it", async () => {
+    // -r USR1:TERM: a USR1 is no stop of the container, but it arms --kill-after.
+    const runs = scratch('runs');
+    const init = startInit(['--restart', 'on-failure', '--kill-after', '200ms', '-r', 'USR1:TERM', '--', 'sh', '-c', `trap '' TERM; echo run >> ${runs}; exec sleep 30`]);
+    const pid = await initPidOf(init);
+    await waitFor('the first run', () => lines(runs).length === 1);
+    process.kill(pid, 'SIGUSR1');
+    expect(await init.closed).toMatchObject({ code: 137 });
+    expect(lines(runs)).toHaveLength(1);
+  });
 });

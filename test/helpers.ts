@@ -1,6 +1,8 @@
-import { spawn, type StdioOptions } from 'node:child_process';
-import { mkdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { execFileSync, spawn, type StdioOptions } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { detectLibc } from '../src/platform/native';
 import { listProcesses, openFiles, type ProcessInfo } from '../src/platform/process-tree';
 
 /** The built CLI, as users run it. */
@@ -139,4 +141,26 @@ export function makeCgroup(controller: 'memory' | 'pids', name: string) {
   mkdirSync(dir);
   const enter = ['sh', '-c', `echo $$ > ${dir}/cgroup.procs && exec "$@"`, 'sh'];
   return { dir, version: v1 ? 1 : 2, enter };
+}
+
+/** Runs what follows as uid and gid 1000, no other groups. */
+export const SETPRIV_1000 = ['setpriv', '--reuid=1000', '--regid=1000', '--clear-groups'];
+
+/**
+ * tsinit to run as uid 1000 (with SETPRIV_1000 and TSINIT_NATIVE_LIBRARY_PATH=addon), and a
+ * setuid-root helper whose command runs as root through and through (as a daemon that gained
+ * root), which tsinit may then not signal (EPERM). Copies in a 0755 directory of their own: uid
+ * 1000 may not reach into this checkout (a clone in a 0700 directory).
+ */
+export function asUser1000() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-'));
+  chmodSync(dir, 0o755);
+  const becomeRoot = path.join(dir, 'become-root');
+  execFileSync('cc', ['-O2', '-o', becomeRoot, path.join(FIXTURES, 'become-root.c')]);
+  chmodSync(becomeRoot, 0o4755);
+  const cli = path.join(dir, 'cli.js');
+  const addon = path.join(dir, 'tsinit.node');
+  copyFileSync(CLI, cli);
+  copyFileSync(path.resolve(CLI, '../..', `tsinit.linux-${process.arch}-${detectLibc()}.node`), addon);
+  return { dir, cli, addon, becomeRoot };
 }

@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectLibc } from '../src/platform/native';
-import { AS_PID_1, CLI, FIXTURES, initPidOf, namespaceProcesses, startCommand, startInit, waitFor } from './helpers';
+import { AS_PID_1, asUser1000, FIXTURES, initPidOf, namespaceProcesses, SETPRIV_1000, startCommand, startInit, waitFor } from './helpers';
 
 const LEFTOVER = `sh ${path.join(FIXTURES, 'leftover.sh')}`;
 
@@ -54,18 +52,8 @@ describe('leftovers tsinit may not signal', () => {
   it('stops the others all the same, and exits after the grace instead of waiting', async () => {
     // tsinit runs as uid 1000; a setuid helper leaves a root `sleep` it gets EPERM for, first
     // in pid order, then a plain `sleep` it can stop.
-    const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-'));
-    chmodSync(dir, 0o755);
-    const becomeRoot = path.join(dir, 'become-root');
-    execFileSync('cc', ['-O2', '-o', becomeRoot, path.join(FIXTURES, 'become-root.c')]);
-    chmodSync(becomeRoot, 0o4755);
-    // uid 1000 may not reach into this checkout (a clone in a 0700 directory): tsinit runs from copies.
-    const cli = path.join(dir, 'cli.js');
-    const addon = path.join(dir, 'tsinit.node');
-    copyFileSync(CLI, cli);
-    copyFileSync(path.resolve(CLI, '../..', `tsinit.linux-${process.arch}-${detectLibc()}.node`), addon);
-    const asUser = ['setpriv', '--reuid=1000', '--regid=1000', '--clear-groups'];
-    const command = [...AS_PID_1.slice(0, 4), ...asUser, process.execPath, cli, '-v', '--grace', '300ms', '--', 'sh', '-c', `${becomeRoot} sleep 30 & sleep 30 & sleep 0.2; exit 4`];
+    const { cli, addon, becomeRoot } = asUser1000();
+    const command = [...AS_PID_1.slice(0, 4), ...SETPRIV_1000, process.execPath, cli, '-v', '--grace', '300ms', '--', 'sh', '-c', `${becomeRoot} sleep 30 & sleep 30 & sleep 0.2; exit 4`];
     const init = startCommand(command, { env: { TSINIT_NATIVE_LIBRARY_PATH: addon } });
     expect((await init.closed).code, init.stderr()).toBe(4);
     const stderr = init.stderr();

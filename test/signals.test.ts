@@ -4,16 +4,21 @@ import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, parseStatus, RECORDER, socketsOf, startRecorder, waitFor } from './helpers';
+import { AS_PID_1, asUser1000, childrenOf, FIXTURES, initPidOf, parseStatus, RECORDER, runCommand, SETPRIV_1000, socketsOf, startCommand, startRecorder, waitFor } from './helpers';
 
-// Every catchable signal but SIGCHLD, the fault signals and the terminal's TTIN/TTOU, by name,
-// then glibc's real-time range.
-const NAMED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCONT', 'SIGTSTP', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR'] as const;
+const { SIGTERM, SIGUSR1 } = constants.signals;
+
+// Every catchable signal but SIGCHLD and the terminal's TTIN/TTOU, by name (the fault signals
+// too, when another process sends them, as dumb-init forwards them), then glibc's real-time range.
+const NAMED = [
+  ...['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGUSR1', 'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM'],
+  ...['SIGSTKFLT', 'SIGCONT', 'SIGTSTP', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS'],
+] as const;
 const REALTIME = Array.from({ length: 31 }, (_, i) => 34 + i);
 const FORWARDED = [...NAMED.map((name) => constants.signals[name]), ...REALTIME];
 
 describe('signal forwarding by tsinit as PID 1', () => {
-  it('forwards every catchable signal but SIGCHLD, real-time ones included', async () => {
+  it('forwards every catchable signal but SIGCHLD, fault and real-time ones included', async () => {
     const { pid, received, stop } = await startRecorder();
     try {
       for (const [index, signal] of FORWARDED.entries()) {
@@ -105,5 +110,43 @@ describe('signal forwarding by tsinit as PID 1', () => {
     } finally {
       await stop();
     }
+  });
+
+  it("never forwards a SIGPIPE tsinit's own log write raised: a closed log pipe changes nothing", async () => {
+    const init = [...AS_PID_1].map((word) => `'${word}'`).join(' ');
+    const script = `${init} -v -- sh -c 'sleep 1; exit 0' 2>&1 | true; echo "\${PIPESTATUS[0]}"`;
+    const result = await runCommand(['bash', '-c', script]);
+    expect(result.stdout).toBe('0\n'); // tini: 0; before, 141: its own SIGPIPE killed the command
+  });
+
+  it('forwards what comes while the tree is stopped to a command that still runs, a second SIGTERM too', async () => {
+    // --timeout sends the tree SIGTERM, which the recorder records and survives.
+    const { init, pid, received, stop } = await startRecorder(['--timeout', '300ms', '--grace', '1m', '--', ...RECORDER]);
+    try {
+      await waitFor('the timeout', () => received().includes(SIGTERM));
+      process.kill(pid, 'SIGUSR1');
+      await waitFor('SIGUSR1 during the grace', () => received().includes(SIGUSR1));
+      process.kill(pid, 'SIGTERM');
+      await waitFor('a second SIGTERM during the grace', () => received().filter((signal) => signal === SIGTERM).length === 2);
+      expect(init.stderr()).toMatch(/^\[tsinit\] \S+ ran longer than 300 ms \(--timeout\); exiting with code 124; still running: /);
+    } finally {
+      await stop();
+    }
+  });
+});
+
+describe('a forward the kernel refuses (EPERM: the command became root, tsinit did not)', () => {
+  it.each([['-v'], ['-vv']])('is one warning at %s and changes nothing else', async (verbosity) => {
+    const { dir, cli, addon, becomeRoot } = asUser1000();
+    const command = [...AS_PID_1.slice(0, 4), ...SETPRIV_1000, process.execPath, cli, verbosity, '--', becomeRoot, 'sleep', '30'];
+    const init = startCommand(command, { env: { TSINIT_NATIVE_LIBRARY_PATH: addon }, cwd: dir });
+    const pid = await initPidOf(init);
+    const sleep = await waitFor('the root sleep', () => childrenOf(pid).find((child) => child.name === 'sleep'));
+    process.kill(pid, 'SIGUSR1');
+    await waitFor('the warning', () => init.stderr().includes('cannot forward SIGUSR1'));
+    process.kill(sleep.pid, 'SIGKILL'); // root may
+    expect((await init.closed).code).toBe(137);
+    expect(init.stderr().match(/\[tsinit\] cannot forward SIGUSR1 to \S+: EPERM\n/g)).toHaveLength(1);
+    expect(init.stderr()).not.toMatch(/internal error/);
   });
 });

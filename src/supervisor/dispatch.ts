@@ -96,7 +96,7 @@ function onSpawnFailed(state: State, event: Extract<Event, { type: 'spawn-failed
   const failed =
     event.errno === undefined
       ? log('error', 'spawn-failed', `cannot start ${file}: ${event.message}`)
-      : log('error', 'exec-failed', `${file}: ${code === 127 ? 'command not found' : 'cannot execute'} (${event.errno})`, { errno: event.errno });
+      : log('error', 'exec-failed', `${file || "''"}: ${code === 127 ? 'command not found' : 'cannot execute'} (${event.errno})`, { errno: event.errno });
   switch (state.kind) {
     case 'starting':
     case 'restarting':
