@@ -19,7 +19,7 @@ describe('--timeout', () => {
     expect(code).toBe(124);
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
     expect(readProcess(grandchild)).toBeUndefined(); // killed and reaped
-    expect(init.stderr()).toMatch(/^\[tsinit\] sh ran longer than 1000 ms \(--timeout\); still running: \d+ \(sh\), .*\d+ \(sleep\).*; exiting with code 124\n/);
+    expect(init.stderr()).toMatch(/^\[tsinit\] sh ran longer than 1000 ms \(--timeout\); exiting with code 124; still running: \d+ \(sh\), .*\d+ \(sleep\).*; SIGTERM now, SIGKILL in 200 ms\n/);
     expect(init.stderr()).toContain(`grace of 200 ms over; SIGKILL to ${grandchild} (sleep)`);
   });
 

@@ -121,14 +121,14 @@ describe('signal forwarding by tsinit as PID 1', () => {
 
   it('forwards what comes while the tree is stopped to a command that still runs, a second SIGTERM too', async () => {
     // --timeout sends the tree SIGTERM, which the recorder records and survives.
-    const { init, pid, received, stop } = await startRecorder(['--timeout', '300ms', '--grace', '1m', '--', ...RECORDER]);
+    const { init, pid, received, stop } = await startRecorder(['--timeout', '2s', '--grace', '1m', '--', ...RECORDER]);
     try {
       await waitFor('the timeout', () => received().includes(SIGTERM));
       process.kill(pid, 'SIGUSR1');
       await waitFor('SIGUSR1 during the grace', () => received().includes(SIGUSR1));
       process.kill(pid, 'SIGTERM');
       await waitFor('a second SIGTERM during the grace', () => received().filter((signal) => signal === SIGTERM).length === 2);
-      expect(init.stderr()).toMatch(/^\[tsinit\] \S+ ran longer than 300 ms \(--timeout\); exiting with code 124; still running: /);
+      expect(init.stderr()).toMatch(/^\[tsinit\] \S+ ran longer than 2000 ms \(--timeout\); exiting with code 124; still running: /);
     } finally {
       await stop();
     }
