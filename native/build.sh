@@ -59,5 +59,5 @@ for target in "$@"; do
   # shellcheck disable=SC2086 # $cc may carry -specs
   $cc -std=gnu11 -O2 -s -Wall -Wextra -Wno-unused-parameter -Werror -fPIC -shared -fvisibility=hidden -Wl,-z,now \
     -DNAPI_VERSION=8 -DNODE_GYP_MODULE_NAME=tsinit -I"$headers" \
-    -o "tsinit.$target.node" native/tsinit.c
+    -o "tsinit.$target.node" native/*.c
 done
