@@ -50,11 +50,10 @@ static void exec_with_shell(char *file, char **argv, char **shell_argv) {
 }
 
 // execve over the PATH candidates: the errno to report (ENOENT when none exists, EACCES when one
-// existed but could not run). An empty candidate is ENOENT, as execve("") says: never EACCES.
+// existed but could not run). An empty candidate is ENOENT (execve("") says so), never EACCES.
 static int exec_candidates(const spawn_request *req, char **shell_argv) {
   bool saw_eacces = false;
   for (char **path = req->paths; *path != NULL; path++) {
-    if (**path == '\0') continue;
     execve(*path, req->argv, environ);
     if (errno == ENOEXEC) {
       exec_with_shell(*path, req->argv, shell_argv);
