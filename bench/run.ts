@@ -24,7 +24,7 @@ const ADDON = path.join(__dirname, '..', `tsinit.linux-${process.arch}-${detectL
 const NODE_START = [
   process.execPath,
   '-e',
-  `const n = require(${JSON.stringify(ADDON)}); n.watchSignals([${SIGCHLD}], () => n.exit(0)); const { pid } = n.spawn([Buffer.from('/bin/true')], [Buffer.from('true')], { newSession: false, foreground: false }); n.reapInLoop(pid, true, true, [])`,
+  `const n = require(${JSON.stringify(ADDON)}); n.catchSignals([${SIGCHLD}], []); n.watchSignals(() => n.exit(0)); const { pid } = n.spawn([Buffer.from('/bin/true')], [Buffer.from('true')], { newSession: false, foreground: false }); const codes = (length, from = 0) => Array.from({ length }, (_, i) => from + i); n.armFastPath({ targets: [pid], group: false, forwardAs: codes(65).fill(0), reapOrphans: true, report: false, exit: { exitCodes: codes(256), signalCodes: codes(65, 128), always: true } })`,
 ];
 const NODE_EXIT = [process.execPath, '-e', `setTimeout(() => { const { exit } = require(${JSON.stringify(ADDON)}); require('fs').writeSync(1, process.hrtime.bigint() + '\\n'); exit(0) }, ${SETTLE_MS})`];
 

@@ -46,6 +46,21 @@ describe.each(TARGETS)('prebuilt addon $target', ({ target, machine, cpu, libc, 
   });
 });
 
+// The functions of the Native interface (src/platform/native.ts), by name: what the addon must register.
+function nativeInterface(): string[] {
+  const source = readFileSync(path.join(ROOT, 'src/platform/native.ts'), 'utf8');
+  const body = source.slice(source.indexOf('export interface Native {'), source.indexOf('\n}\n', source.indexOf('export interface Native {')));
+  return [...body.matchAll(/^  (\w+)\(/gm)].map((match) => match[1]).sort();
+}
+
+describe('the linux-x64-gnu addon', () => {
+  it("registers exactly the functions of src/platform/native.ts's Native interface", () => {
+    const addon = path.join(ROOT, 'npm/linux-x64-gnu/tsinit.linux-x64-gnu.node');
+    const registered = execFileSync(process.execPath, ['-p', `Object.getOwnPropertyNames(require(${JSON.stringify(addon)})).sort().join('\\n')`], { encoding: 'utf8' });
+    expect(registered.trim().split('\n')).toEqual(nativeInterface());
+  });
+});
+
 // No musl Node is reachable here: musl's own dynamic linker loads each musl addon instead, with
 // Node-API stubbed (fixtures/musl-load.c), arm64 under qemu-user with Debian's arm64 musl.
 const MUSL_SYSROOT_ARM64 = path.join(ROOT, 'build/sysroot-arm64-musl');
@@ -96,8 +111,9 @@ describe('the linux-arm64-gnu addon in an arm64 Node under qemu-user', () => {
     const addon = path.join(ROOT, 'npm/linux-arm64-gnu/tsinit.linux-arm64-gnu.node');
     const program = `
       const native = require(${JSON.stringify(addon)});
-      native.watchSignals([17], () => {
-        const [reaped] = native.reapAll(pid);
+      native.catchSignals([17], []);
+      native.watchSignals(() => {
+        const [reaped] = native.takeSignals().includes(17) ? native.reapAll([pid]) : [];
         if (reaped) console.log(process.arch, JSON.stringify(reaped)), native.exit(0);
       });
       const { pid } = native.spawn(['/bin/sh'], ['sh', '-c', 'read line; exit 7'], { newSession: false, foreground: false });
