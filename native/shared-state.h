@@ -81,15 +81,16 @@ struct shared_state {
 
   struct plan_tables plan;
 
-  // The addon's handler is installed for this signal and `previous[signum]` is valid. Written:
-  // the loop (true with release after writing previous; false, seq_cst, when the action is given
-  // back, then handlers are waited out before previous may be written again). Read: handlers
-  // (seq_cst, inside their bracket) before they read previous.
+  // `previous[signum]` is recorded: the addon catches this signal, or is about to. Written: the
+  // loop (true, release, after writing previous and before the sigaction that installs the
+  // handler; false, seq_cst, when the action is given back or must be recorded again, after which
+  // handlers are waited out before previous is written). Read: handlers (seq_cst, inside their
+  // bracket) before they read previous; a handler that finds it false raises the signal again.
   _Atomic bool caught[NSIG];
 
   // The action the addon's handler replaced, for a fault this process raised. Plain: written by
-  // the loop only while caught[signum] is false and no handler acts, read by handlers only after
-  // loading caught[signum] true.
+  // the loop only while caught[signum] is false and no handler that saw it true still acts; read
+  // by handlers only after loading caught[signum] true.
   struct sigaction previous[NSIG];
 
   // Signals that are faults when this process raised them (SEGV BUS FPE ILL TRAP ABRT SYS).

@@ -57,6 +57,7 @@ static void on_wake(uv_async_t *wake) {
   napi_close_handle_scope(env, scope);
 }
 
+// uv_close's callback: the handle's memory, once libuv is done with it.
 static void free_handle(uv_handle_t *handle) { free(handle); }
 
 // The watch's handles, released; the uv_async only once no handler can still send to it.
