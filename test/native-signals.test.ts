@@ -95,7 +95,7 @@ describe('signals from another process', () => {
     started.child.stdin!.write('thread\n');
     const after = await waitFor('the block message in every other thread', () => {
       const masks = blockedSignals(pid);
-      return [...masks].every(([tid, mask]) => tid === signalThread(pid) || (mask >> BigInt(SIGUSR2 - 1)) & 1n) && masks;
+      return [...masks].every(([tid, mask]) => tid === signalThread(pid) || (mask >> BigInt(SIGUSR2 - 1)) & 1n) ? masks : undefined;
     });
     for (const [tid, mask] of before) expect({ tid, faults: mask & FAULT_BITS }).toEqual({ tid, faults: after.get(tid)! & FAULT_BITS }); // Node's own may block them from birth
     for (const signal of FAULTS) process.kill(pid, signal);
