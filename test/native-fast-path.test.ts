@@ -116,13 +116,14 @@ describe("the addon's fast path as PID 1", () => {
       `
       n.catchSignals([${SIGCHLD}], []);
       n.watchSignals(() => { say({ signals: n.takeSignals(), reaped: n.reapAll() }); n.exit(0); });
-      const target = spawn('for i in 1 2 3 4 5 6 7 8 9 10; do (sleep 0.0$i &); done; read line; exit 3');
+      const target = spawn('for i in 1 2 3 4 5 6 7 8 9 10; do (sleep 0.0$i &); done; echo orphans; read line; exit 3');
       n.armFastPath(plan({ targets: [target] }));
       say(target);`,
       { pid1: true },
     );
     const init = await initPidOf(started);
     const target = await waitFor('the target', () => said(started)[0]);
+    await waitFor('the orphans', () => started.stdout().includes('orphans\n'));
     await waitFor('the orphans to be reaped', () => namespaceProcesses(init).length === 2 && namespaceProcesses(init).every(({ state }) => state !== 'Z'));
     expect(said(started)).toEqual([target]); // no wake
     started.child.stdin!.end('go\n');
