@@ -1,21 +1,16 @@
-import type { Reaped } from '../platform/native';
-import { SIGCONT, SIGHUP, SIGKILL, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU } from '../platform/signals';
-import { execFailureCode, exitCodeOf, INIT_FAILURE_EXIT_CODE, TIMEOUT_EXIT_CODE } from './exit-policy';
-import { pidAndName } from '../platform/process-tree';
-import { describeEnd, type Policy } from './policy';
-import { backoff, restartWanted } from './restart-policy';
-import { forwardToRuns, onHoldOver, onSignalWhileRunning, recordForwards, type Up } from './running';
+import { SIGCONT, SIGHUP } from '../platform/signals';
+import { exit, onChildren, onFailure, onTimer, onTreeEmpty, stopTree } from './endings';
+import { execFailureCode, INIT_FAILURE_EXIT_CODE } from './exit-policy';
+import type { Policy } from './policy';
+import { forwardToRuns, onSignalWhileRunning, recordForwards } from './running';
 import { decideSignal, fastPathPlan } from './signal-policy';
-import type { Effect, Event, History, Run, State, TimerName } from './state';
-import { andThen, log, type Step } from './step';
+import type { Effect, Event, History, Run, State } from './state';
+import { log, type Step } from './step';
 
 /** Where the supervisor begins: nothing spawned, nothing restarted, no code yet. */
 export function initialState(): State {
   return { kind: 'starting', history: { restarts: 0, backoffSteps: 0, ending: false, code: 0, swallow: [] } };
 }
-
-// The signals a terminal's job control stops a process with (Ctrl-Z, background reads and writes).
-const JOB_CONTROL_STOPS = [SIGTSTP, SIGTTIN, SIGTTOU];
 
 /**
  * The supervisor's whole life as one pure function, as tini's main loop and dumb-init's
@@ -142,157 +137,6 @@ function onForwarded(state: State, signal: number, count: number, policy: Policy
     return [{ ...state, runs }, effects];
   }
   return [state, []];
-}
-
-function onChildren(state: State, event: Extract<Event, { type: 'children' }>, policy: Policy): Step {
-  let step: Step = [state, []];
-  for (const status of event.exited) step = andThen(step, [], (next) => onExited(next, status, event.at, policy));
-  const [after, effects] = step;
-  const more: Effect[] = [];
-  if (after.kind === 'stopping' && event.exited.length > 0) more.push({ kind: 'check-tree', killNewcomers: after.phase === 'kill' });
-  if (after.kind === 'running' || after.kind === 'delaying') more.push(...jobControl(after.runs, event.stopped, policy));
-  return [after, [...effects, ...more]];
-}
-
-// Job control, as under a shell: when Ctrl-Z stopped the command, tsinit stops too, so the shell
-// above takes the terminal back; its `fg` continues tsinit, whose SIGCONT gives the command the
-// terminal. A SIGSTOP from elsewhere is no job control. PID 1 cannot be stopped.
-function jobControl(runs: readonly Run[], stopped: readonly { pid: number; signal: number }[], policy: Policy): Effect[] {
-  const suspends = stopped.some(({ pid, signal }) => runs.some((run) => run.pid === pid) && JOB_CONTROL_STOPS.includes(signal));
-  if (!suspends || policy.pid === 1) return [];
-  return [log('info', 'suspended', `${policy.command[0]} stopped: suspending tsinit too`), { kind: 'suspend-self' }];
-}
-
-function onExited(state: State, status: Reaped, at: number, policy: Policy): Step {
-  const file = policy.command[0];
-  const run = 'runs' in state ? state.runs.find((candidate) => candidate.pid === status.pid) : undefined;
-  const ended = describeEnd(status, policy);
-  if (run === undefined) {
-    if (state.kind === 'exiting') return [state, []];
-    if (state.kind === 'stopping') return [state, [log('info', 'leftover-ended', `leftover ${pidAndName(status.pid, status.name)} ${ended}`, { ...status })]];
-    return [state, [log(policy.orphanLevel, 'orphan-reaped', `reaped orphan ${pidAndName(status.pid, status.name)}, ${ended}`, { ...status })]];
-  }
-  const exited = log('info', 'child-exited', `${file} (pid ${run.pid}) ${ended}`, { ...status });
-  const runs = (state as { runs: readonly Run[] }).runs.filter((other) => other !== run);
-  if (state.kind !== 'running' && state.kind !== 'delaying') return [{ ...state, runs } as State, [exited]]; // stopping: its code stands
-  const code = exitCodeOf(status, policy.settings.remapToZero);
-  const history: History = { ...state.history, code };
-  const quiet = cancelRunTimers(state);
-  if (restartWanted(policy.settings.restart, state.history, run, status, code)) {
-    const stopping: State = { kind: 'stopping', history, runs, phase: 'term', after: { kind: 'restart', status, upMs: at - run.startedAt } };
-    return beginStop(stopping, announce(`${file} exited; before it starts again`), policy, [exited, ...quiet]);
-  }
-  return stopTree({ ...state, history, runs }, `${file} exited`, [exited, ...quiet], policy);
-}
-
-function onTimer(state: State, timer: TimerName, policy: Policy): Step {
-  if (timer.startsWith('delay:')) return state.kind === 'delaying' ? onHoldOver(state, Number(timer.slice('delay:'.length)), policy) : [state, []];
-  const file = policy.command[0];
-  switch (timer as Exclude<TimerName, `delay:${number}`>) {
-    case 'timeout': {
-      const why = `${file} ran longer than ${policy.settings.timeoutMs} ms (--timeout); exiting with code ${TIMEOUT_EXIT_CODE}`;
-      const fields = { timeoutMs: policy.settings.timeoutMs };
-      const warn = log('warn', 'timeout', why, fields);
-      if (state.kind === 'restarting') return exit(TIMEOUT_EXIT_CODE, [{ kind: 'cancel', timer: 'restart' }, warn]);
-      if (state.kind === 'stopping' && state.after.kind === 'restart') {
-        return [{ ...state, history: { ...state.history, code: TIMEOUT_EXIT_CODE, ending: true }, after: { kind: 'exit' } }, [warn]];
-      }
-      if (state.kind !== 'running' && state.kind !== 'delaying') return [state, []]; // the command ended in time: its code stands
-      const history = { ...state.history, code: TIMEOUT_EXIT_CODE, ending: true };
-      const stopping: State = { kind: 'stopping', history, runs: state.runs, phase: 'term', after: { kind: 'exit' } };
-      return beginStop(stopping, { event: 'timeout', why, level: 'warn', fields }, policy, cancelRunTimers(state));
-    }
-    case 'kill-after': {
-      if (state.kind !== 'running' && state.kind !== 'delaying') return [state, []];
-      const effects: Effect[] = [];
-      for (const run of state.runs) {
-        effects.push(log('warn', 'kill-after', `${file} still running ${policy.settings.killAfterMs} ms after SIGTERM/SIGINT: SIGKILL to group ${run.pid}`));
-        effects.push({ kind: 'signal', pid: run.pid, signal: SIGKILL, group: true, received: SIGKILL });
-      }
-      const runs = state.runs.map((run) => ({ ...run, sent: [...run.sent, SIGKILL] })); // tsinit's own doing: no failure to restart after
-      return [{ ...state, runs }, effects];
-    }
-    case 'grace':
-      if (state.kind !== 'stopping' || state.phase !== 'term') return [state, []];
-      return [{ ...state, phase: 'kill' }, [{ kind: 'signal-tree', signal: SIGKILL, event: 'grace-over', why: `grace of ${policy.settings.graceMs} ms over`, level: 'warn' }]];
-    case 'restart':
-      return state.kind === 'restarting' ? [state, policy.taskIds.map((taskId): Effect => ({ kind: 'spawn', taskId }))] : [state, []];
-  }
-}
-
-function onTreeEmpty(state: State, policy: Policy): Step {
-  if (state.kind !== 'stopping') return [state, []];
-  const { history, after } = state;
-  const cancel: Effect = { kind: 'cancel', timer: 'grace' };
-  if (after.kind === 'exit' || history.ending) return exit(history.code, [cancel]);
-  const { delayMs, steps } = backoff(history.backoffSteps, after.upMs);
-  const attempt = history.restarts + 1;
-  const { max } = policy.settings.restart;
-  const of = Number.isFinite(max) ? ` of ${max}` : '';
-  const signal = after.status.signal === null ? null : policy.signalName(after.status.signal);
-  const announce = log('warn', 'restart', `${policy.command[0]} ${describeEnd(after.status, policy)}; restart ${attempt}${of} in ${delayMs} ms`, {
-    attempt,
-    delayMs,
-    exitCode: after.status.exitCode,
-    signal,
-  });
-  const restarting: State = { kind: 'restarting', history: { ...history, backoffSteps: steps }, attempt, delayMs };
-  return [restarting, [cancel, announce, { kind: 'arm', timer: 'restart', ms: delayMs }]];
-}
-
-function onFailure(state: State, message: string, policy: Policy): Step {
-  const fatal = log('error', 'fatal', `internal error: ${message}`);
-  switch (state.kind) {
-    case 'starting':
-    case 'restarting':
-      return exit(INIT_FAILURE_EXIT_CODE, [fatal, { kind: 'cancel', timer: 'restart' }]);
-    case 'running':
-    case 'delaying':
-      return stopTree({ ...state, history: { ...state.history, code: INIT_FAILURE_EXIT_CODE, ending: true } }, 'tsinit failed', [fatal, ...cancelRunTimers(state)], policy);
-    case 'stopping': {
-      // The stop itself may be what failed: no second grace, SIGKILL now, or out if that was done.
-      const history = { ...state.history, code: INIT_FAILURE_EXIT_CODE, ending: true };
-      if (state.phase === 'kill') return exit(INIT_FAILURE_EXIT_CODE, [fatal]);
-      const kill: Effect = { kind: 'signal-tree', signal: SIGKILL, event: 'shutdown', why: 'tsinit failed', level: 'warn' };
-      return [{ ...state, history, phase: 'kill', after: { kind: 'exit' } }, [fatal, { kind: 'cancel', timer: 'grace' }, kill]];
-    }
-    case 'exiting':
-      return [state, [fatal]];
-  }
-}
-
-// The command is gone for good (or must go): what is left is stopped, unless there is no grace,
-// where tsinit exits at once as tini does (as PID 1 the kernel then kills the rest).
-function stopTree(state: Up, why: string, effects: Effect[], policy: Policy): Step {
-  if (policy.settings.graceMs === 0) return exit(state.history.code, [{ kind: 'disarm-fast-path' }, ...effects]);
-  const stopping: State = { kind: 'stopping', history: state.history, runs: state.runs, phase: 'term', after: { kind: 'exit' } };
-  return beginStop(stopping, announce(why), policy, effects);
-}
-
-// How a stop of the tree is announced: why, and as which event at which level.
-type Announcement = Pick<Extract<Effect, { kind: 'signal-tree' }>, 'event' | 'why' | 'level' | 'fields'>;
-
-function announce(why: string): Announcement {
-  return { event: 'shutdown', why, level: 'info' };
-}
-
-// SIGTERM to the whole tree and the grace armed; with no grace (when the tree must go all the
-// same: the timeout, a restart), SIGKILL at once.
-function beginStop(state: Extract<State, { kind: 'stopping' }>, announcement: Announcement, policy: Policy, effects: Effect[]): Step {
-  const { graceMs } = policy.settings;
-  const disarm: Effect = { kind: 'disarm-fast-path' };
-  if (graceMs === 0) return [{ ...state, phase: 'kill' }, [...effects, disarm, { kind: 'signal-tree', signal: SIGKILL, ...announcement }]];
-  return [state, [...effects, disarm, { kind: 'arm', timer: 'grace', ms: graceMs }, { kind: 'signal-tree', signal: SIGTERM, ...announcement }]];
-}
-
-function exit(code: number, effects: Effect[]): Step {
-  return [{ kind: 'exiting', code }, [...effects, log('info', 'exit', `exiting with code ${code}`, { exitCode: code }), { kind: 'exit', code }]];
-}
-
-// A run's own timers (--kill-after, --delay's holds) mean nothing once it is gone or stopped.
-function cancelRunTimers(state: Up): Effect[] {
-  const held = state.kind === 'delaying' ? state.held.map(({ signal }): Effect => ({ kind: 'cancel', timer: `delay:${signal}` })) : [];
-  return [...(state.killAfterArmed ? [{ kind: 'cancel', timer: 'kill-after' } as const] : []), ...held];
 }
 
 function notForwarded(signal: number, policy: Policy): Effect {
