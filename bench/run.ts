@@ -2,12 +2,20 @@
 // in a fresh PID namespace, interleaved, figures as medians with min-max and the ratio to tini.
 import { cpus } from 'node:os';
 import path from 'node:path';
+import minimist from 'minimist';
 import { detectLibc } from '../src/platform/native';
 import { SIGCHLD } from '../src/platform/signals';
 import { CLI } from '../test/helpers';
 import { exitLatency, firstSignalAfterIdle, forwardLatencies, idleFigures, NAMESPACE, orphanStorm, timeRun, type Init } from './figures';
 
-const quick = process.argv.includes('--quick');
+// `--quick`: a small run that only checks the benchmark works (CI runs it); anything else is a usage error.
+const { quick } = minimist(process.argv.slice(2), {
+  boolean: ['quick'],
+  unknown: (arg) => {
+    console.error(`bench: unknown argument ${arg} (want --quick or nothing)`);
+    process.exit(2);
+  },
+});
 const SIZES = quick
   ? { runs: 3, exits: 2, rounds: 1, signals: 20, orphans: 500, idleMs: 500, afterIdle: 2 }
   : { runs: 20, exits: 10, rounds: 3, signals: 100, orphans: 20_000, idleMs: 3000, afterIdle: 4 };
