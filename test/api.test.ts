@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run, type RunOptions } from '../src/index';
-import { AS_PID_1, childrenOf, initPidOf, RECORDER, runCommand, runInit, startCommand, waitFor, type StartOptions } from './helpers';
+import { AS_PID_1, childrenOf, initPidOf, killWhenDone, RECORDER, runCommand, runInit, startCommand, waitFor, type StartOptions } from './helpers';
 
 const INDEX = path.resolve(__dirname, '../dist/index.js');
 
@@ -104,6 +104,7 @@ describe('run() and its listeners', () => {
       }, 200);
       init.exited.then((code) => process.exit(code));`;
     const host = startProgram(program);
+    killWhenDone(await initPidOf(host));
     await waitFor('the listener and the command', () => /(?=[^]*^listening$)(?=[^]*^ready$)/m.test(host.stdout()));
     process.kill(await initPidOf(host), 'SIGUSR2');
     await waitFor('the event, and the signal at the command', () => host.stdout().includes('"received":"SIGUSR2"') && host.stdout().includes('\n12\n'));

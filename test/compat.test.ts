@@ -3,7 +3,7 @@ import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readProcess } from '../src/platform/process-tree';
-import { childrenOf, CLI, RECORDER, runInit, startCommand, startInit, startRecorder, waitFor } from './helpers';
+import { childrenOf, CLI, killWhenDone, RECORDER, runInit, startCommand, startInit, startRecorder, waitFor } from './helpers';
 
 const { SIGHUP, SIGPWR, SIGUSR1, SIGUSR2, SIGWINCH } = constants.signals;
 const FORWARD_DEBUG = /forwarded/;
@@ -140,6 +140,7 @@ describe('used as a dumb-init user uses it (not PID 1: `tsinit sleep 30 &`)', ()
   async function started(args: string[], cwd?: string) {
     const init = startCommand([process.execPath, CLI, ...args], { cwd });
     const command = await waitFor('the command', () => childrenOf(init.child.pid!).find((child) => child.name === 'sleep'));
+    killWhenDone(command.pid, init.child.pid!);
     const state = (pid: number) => readProcess(pid)?.state;
     return { init, tsinit: init.child.pid!, command: command.pid, state };
   }

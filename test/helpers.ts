@@ -2,6 +2,7 @@ import { execFileSync, spawn, type StdioOptions } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { onTestFinished } from 'vitest';
 import { detectLibc } from '../src/platform/native';
 import { listProcesses, openFiles, type ProcessInfo } from '../src/platform/process-tree';
 
@@ -163,4 +164,20 @@ export function asUser1000() {
   copyFileSync(CLI, cli);
   copyFileSync(path.resolve(CLI, '../..', `tsinit.linux-${process.arch}-${detectLibc()}.node`), addon);
   return { dir, cli, addon, becomeRoot };
+}
+
+/**
+ * SIGKILLs these processes when the test ends, passed or failed, if they are still there: a
+ * failed test leaves nothing running (a PID namespace's init takes its whole namespace along).
+ */
+export function killWhenDone(...pids: number[]): void {
+  onTestFinished(() => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  });
 }

@@ -4,7 +4,7 @@ import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { AS_PID_1, asUser1000, childrenOf, FIXTURES, initPidOf, parseStatus, RECORDER, runCommand, SETPRIV_1000, socketsOf, startCommand, startRecorder, waitFor } from './helpers';
+import { AS_PID_1, asUser1000, childrenOf, FIXTURES, initPidOf, killWhenDone, parseStatus, RECORDER, runCommand, SETPRIV_1000, socketsOf, startCommand, startRecorder, waitFor } from './helpers';
 
 const { SIGTERM, SIGUSR1 } = constants.signals;
 
@@ -141,6 +141,7 @@ describe('a forward the kernel refuses (EPERM: the command became root, tsinit d
     const command = [...AS_PID_1.slice(0, 4), ...SETPRIV_1000, process.execPath, cli, verbosity, '--', becomeRoot, 'sleep', '30'];
     const init = startCommand(command, { env: { TSINIT_NATIVE_LIBRARY_PATH: addon }, cwd: dir });
     const pid = await initPidOf(init);
+    killWhenDone(pid);
     const sleep = await waitFor('the root sleep', () => childrenOf(pid).find((child) => child.name === 'sleep'));
     process.kill(pid, 'SIGUSR1');
     await waitFor('the warning', () => init.stderr().includes('cannot forward SIGUSR1'));
