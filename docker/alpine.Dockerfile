@@ -1,6 +1,6 @@
 # tsinit on Alpine (musl), from the tarballs npm/pack.sh writes: tsinit.tgz, and the platform package
-# as tsinit-platform.tgz (tsinit-linux-x64-musl or -arm64-musl). From the registry, the RUN line is
-# `npm install -g tsinit`, which brings the platform package itself.
+# as tsinit-platform.tgz (tsinit-pid1-linux-x64-musl or -arm64-musl). From the registry, the RUN line is
+# `npm install -g tsinit-pid1`, which brings the platform package itself.
 FROM node:20-alpine
 COPY tsinit.tgz tsinit-platform.tgz /tmp/
 RUN npm install -g --offline /tmp/tsinit.tgz /tmp/tsinit-platform.tgz && rm /tmp/tsinit*.tgz

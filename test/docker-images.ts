@@ -93,9 +93,9 @@ async function packContext(context: string): Promise<void> {
   const packed = path.join(context, 'packed');
   mkdirSync(packed);
   await must('npm/pack.sh', runWithInput(['sh', path.join(ROOT, 'npm/pack.sh'), packed]));
-  const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  copyFileSync(path.join(packed, `tsinit-${version}.tgz`), path.join(context, 'tsinit.tgz'));
-  copyFileSync(path.join(packed, `tsinit-linux-${process.arch}-gnu-${version}.tgz`), path.join(context, 'tsinit-platform.tgz'));
+  const { name, version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  copyFileSync(path.join(packed, `${name}-${version}.tgz`), path.join(context, 'tsinit.tgz'));
+  copyFileSync(path.join(packed, `${name}-linux-${process.arch}-gnu-${version}.tgz`), path.join(context, 'tsinit-platform.tgz'));
   copyFileSync(onPath('tini-static', "install Debian's tini"), path.join(context, 'tini'));
 }
 

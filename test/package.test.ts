@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
+const { name: NAME, version: VERSION } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 const NAMESPACE = ['unshare', '--pid', '--fork', '--mount-proc'];
 const npm = (cwd: string, ...args: string[]) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--offline'], { cwd, encoding: 'utf8' });
 const run = (command: string[], cwd?: string) => runCommand(command, { cwd });
@@ -18,8 +19,7 @@ let project: string;
 beforeAll(() => {
   work = mkdtempSync(path.join(tmpdir(), 'tsinit-package-'));
   execFileSync('sh', [path.join(ROOT, 'npm/pack.sh'), work]);
-  const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  tarballs = { main: path.join(work, `tsinit-${version}.tgz`), platform: path.join(work, `tsinit-linux-${process.arch}-gnu-${version}.tgz`) };
+  tarballs = { main: path.join(work, `${NAME}-${VERSION}.tgz`), platform: path.join(work, `${NAME}-linux-${process.arch}-gnu-${VERSION}.tgz`) };
   project = path.join(work, 'project');
   execFileSync('mkdir', ['-p', project]);
   npm(project, 'init', '-y');
@@ -35,7 +35,7 @@ describe('the npm package, installed from its tarballs', () => {
     expect(execFileSync('tar', ['-tzf', tarballs.main], { encoding: 'utf8' })).not.toMatch(/\.node$/m);
     const { version, optionalDependencies } = manifestIn(tarballs.main);
     const platforms = ['linux-x64-gnu', 'linux-x64-musl', 'linux-arm64-gnu', 'linux-arm64-musl'];
-    expect(optionalDependencies).toEqual(Object.fromEntries(platforms.map((platform) => [`tsinit-${platform}`, version])));
+    expect(optionalDependencies).toEqual(Object.fromEntries(platforms.map((platform) => [`${NAME}-${platform}`, version])));
     expect(execFileSync('tar', ['-tzf', tarballs.platform], { encoding: 'utf8' })).toMatch(new RegExp(`^package/tsinit\\.linux-${process.arch}-gnu\\.node$`, 'm'));
   });
 
@@ -43,12 +43,12 @@ describe('the npm package, installed from its tarballs', () => {
     const result = await run([...NAMESPACE, path.join(project, 'node_modules/.bin/tsinit'), '--', 'sh', '-c', 'exit 7']);
     expect(result).toEqual({ code: 7, stdout: '', stderr: '' });
     const loaded = await run([...NAMESPACE, path.join(project, 'node_modules/.bin/tsinit'), '--', 'sh', '-c', 'grep -o "[^ ]*\\.node$" /proc/1/maps | sort -u']);
-    expect(loaded.stdout).toBe(`${path.join(project, `node_modules/tsinit-linux-${process.arch}-gnu/tsinit.linux-${process.arch}-gnu.node`)}\n`);
+    expect(loaded.stdout).toBe(`${path.join(project, `node_modules/${NAME}-linux-${process.arch}-gnu/tsinit.linux-${process.arch}-gnu.node`)}\n`);
   });
 
   it("offers `run` to Node programs, with lifecycle events", async () => {
     const program = `
-      import { run } from 'tsinit';
+      import { run } from '${NAME}';
       const events = [];
       // The orphan ignores SIGTERM: when sh exits before it, the shutdown's SIGTERM must not end it.
       const init = run({ command: ['sh', '-c', '(trap "" TERM; true &); exit 3'] });
@@ -67,7 +67,7 @@ describe('the npm package, installed from its tarballs', () => {
 
   it('stops the tree and exits 1 when a listener throws', async () => {
     const program = `
-      import { run } from 'tsinit';
+      import { run } from '${NAME}';
       const init = run({ command: ['sleep', '60'], verbosity: 2 });
       init.on('spawn', () => { throw new Error('listener broke'); });
       process.exit(await init.exited);`;
@@ -86,7 +86,7 @@ describe('the npm package, installed from its tarballs', () => {
 
   it("keeps the command's exit code when an `exit` listener throws after the end", async () => {
     const program = `
-      import { run } from 'tsinit';
+      import { run } from '${NAME}';
       const init = run({ command: ['sh', '-c', 'exit 3'], graceMs: 0, verbosity: 2 });
       init.on('exit', () => { throw new Error('listener broke'); });
       const code = await init.exited;
@@ -105,7 +105,7 @@ describe('the npm package, installed from its tarballs', () => {
   it('ships types that check a typical use and reject a wrong one', () => {
     writeFileSync(
       path.join(project, 'use.ts'),
-      `import { run, type InitEvents } from 'tsinit';
+      `import { run, type InitEvents } from '${NAME}';
       const init = run({ command: ['true'], graceMs: 0, rewrite: { SIGTERM: 'SIGQUIT' } });
       init.on('reap', (reaped) => reaped.pid.toFixed());
       const exited: Promise<number> = init.exited;

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { startCommand, waitFor } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
+// The main package's name: the platform packages are named after it, the napi-rs way.
+const PACKAGE_NAME = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string }).name;
 const TARGETS = [
   { target: 'linux-x64-gnu', machine: 'Advanced Micro Devices X86-64', cpu: 'x64', libc: 'glibc', needed: 'libc.so.6', glibcFloor: '2.14' },
   { target: 'linux-x64-musl', machine: 'Advanced Micro Devices X86-64', cpu: 'x64', libc: 'musl', needed: 'libc.so' },
@@ -41,7 +43,7 @@ describe.each(TARGETS)('prebuilt addon $target', ({ target, machine, cpu, libc, 
 
   it('sits in a platform package whose os, cpu and libc fields npm installs by', () => {
     const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
-    expect(manifest).toMatchObject({ name: `tsinit-${target}`, main: `tsinit.${target}.node`, os: ['linux'], cpu: [cpu] });
+    expect(manifest).toMatchObject({ name: `${PACKAGE_NAME}-${target}`, main: `tsinit.${target}.node`, os: ['linux'], cpu: [cpu] });
     expect(manifest.libc).toEqual([libc]);
   });
 });
@@ -144,8 +146,9 @@ describe('the loader', () => {
 
   it("refuses a platform package of another version than tsinit's, naming both", async () => {
     const modules = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-loader-')), 'node_modules');
-    const main = path.join(modules, 'tsinit');
-    const platform = path.join(modules, 'tsinit-linux-x64-gnu');
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const main = path.join(modules, PACKAGE_NAME);
+    const platform = path.join(modules, `${PACKAGE_NAME}-linux-x64-gnu`);
     mkdirSync(path.join(main, 'dist'), { recursive: true });
     mkdirSync(platform);
     cpSync(path.join(ROOT, 'dist/cli.js'), path.join(main, 'dist/cli.js'));
@@ -153,10 +156,9 @@ describe('the loader', () => {
     cpSync(path.join(ROOT, 'npm/linux-x64-gnu/tsinit.linux-x64-gnu.node'), path.join(platform, 'tsinit.linux-x64-gnu.node'));
     const manifest = JSON.parse(readFileSync(path.join(ROOT, 'npm/linux-x64-gnu/package.json'), 'utf8'));
     writeFileSync(path.join(platform, 'package.json'), JSON.stringify({ ...manifest, version: '0.0.1' }));
-    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     const result = await run(path.join(main, 'dist/cli.js'));
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`tsinit-linux-x64-gnu (version 0.0.1, not tsinit's ${version})`);
+    expect(result.stderr).toContain(`${PACKAGE_NAME}-linux-x64-gnu (version 0.0.1, not tsinit's ${version})`);
     expect(result.stderr.split('\n')).toHaveLength(2); // one line
   });
 });

@@ -130,22 +130,23 @@ export function loadNative(libc: 'gnu' | 'musl'): Native {
     if ('addon' in tried) return tried.addon;
     throw new Error(`${NATIVE_OVERRIDE_VARIABLE}=${override}: cannot load it (${tried.reason})`, { cause: tried.error });
   }
-  const name = `tsinit-${platform}`;
   const failures: { candidate: string; reason: string; error: Error }[] = [];
-  for (const candidate of [path.join(__dirname, '..', `tsinit.${platform}.node`), name]) {
-    const tried = attempt(candidate);
-    if (!('addon' in tried)) failures.push({ candidate, ...tried });
-    else if (candidate !== name) return tried.addon;
-    else {
-      // The platform package only at tsinit's own version.
-      const found = (require(`${name}/package.json`) as { version: string }).version;
-      const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
-      if (found === version) return tried.addon;
-      failures.push({ candidate, reason: `version ${found}, not tsinit's ${version}`, error: new Error(`${name} ${found}`) });
-    }
+  const local = path.join(__dirname, '..', `tsinit.${platform}.node`); // a build in a checkout
+  const tried = attempt(local);
+  if ('addon' in tried) return tried.addon;
+  failures.push({ candidate: local, ...tried });
+  // The platform package, named after this package the napi-rs way, and only at its version.
+  const { name: packageName, version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { name: string; version: string };
+  const name = `${packageName}-${platform}`;
+  const fromPackage = attempt(name);
+  if (!('addon' in fromPackage)) failures.push({ candidate: name, ...fromPackage });
+  else {
+    const found = (require(`${name}/package.json`) as { version: string }).version;
+    if (found === version) return fromPackage.addon;
+    failures.push({ candidate: name, reason: `version ${found}, not tsinit's ${version}`, error: new Error(`${name} ${found}`) });
   }
-  const tried = failures.map(({ candidate, reason }) => `${candidate} (${reason})`).join(', ');
-  throw new Error(`no native addon for ${platform}; tried ${tried}`, { cause: new AggregateError(failures.map(({ error }) => error)) });
+  const reasons = failures.map(({ candidate, reason }) => `${candidate} (${reason})`).join(', ');
+  throw new Error(`no native addon for ${platform}; tried ${reasons}`, { cause: new AggregateError(failures.map(({ error }) => error)) });
 }
 
 // require() of an addon, or why not (dlopen's own words, or "not found").
