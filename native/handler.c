@@ -107,12 +107,14 @@ static int send_to(pid_t target, int as) {
   return kill(target, as) == 0 ? 0 : errno;
 }
 
-// Sends `as` to every target, each forward counted before its kill(). True when the loop must
-// hear of it: with `report`, or after a failure (ESRCH is none: that target has just ended).
+// An arrival the plan takes: counted once, before any kill() (JS, draining the report after it
+// reaps a target, must know a death may come from it), then sent as `as` to every target, or
+// dropped (-1). True when the loop must hear of it: with `report`, or after a failure (ESRCH is
+// none: that target has just ended). Failures count per target.
 static bool forward(int signum, int as) {
   bool wake = shared.plan.report;
-  for (unsigned int i = 0; i < shared.plan.target_count; i++) {
-    atomic_fetch_add(&shared.forwarded[signum], 1);
+  atomic_fetch_add(&shared.forwarded[signum], 1);
+  for (unsigned int i = 0; as > 0 && i < shared.plan.target_count; i++) {
     int err = send_to(shared.plan.targets[i], as);
     if (err != 0 && err != ESRCH) {
       atomic_store_explicit(&shared.last_errno[signum], err, memory_order_relaxed);
@@ -135,7 +137,7 @@ void take_signal(int signum) {
       count = wake = reap_orphans(is_target) != 0; // 0: every child that ended was an orphan
     } else if (as != 0) {
       count = false;
-      wake = as > 0 && forward(signum, as);
+      wake = forward(signum, as);
     }
   }
   if (count) atomic_fetch_add(&shared.counts[signum], 1);

@@ -31,10 +31,17 @@ static void record_previous(int signum, const struct sigaction *action) {
   atomic_store_explicit(&shared.caught[signum], true, memory_order_release);
 }
 
+// Whether `action` is the addon's own handler.
+static bool is_ours(const struct sigaction *action) {
+  return (action->sa_flags & SA_SIGINFO) && action->sa_sigaction == on_signal;
+}
+
 // sigaction(signum, on_signal, old): one atomic swap, so `old` tells whether a one-shot handler
 // (Node's SIGINT/SIGTERM at boot) already fired. The action it replaces the first time is kept
 // for release_signals and for the faults this process raises, recorded before the swap: a fault
-// right after it finds it there. Changed in between, it is recorded again under the handshake.
+// right after it finds it there. Changed in between, it is recorded again under the handshake;
+// so is the action of one who replaced ours since (an API host's process.on(), which installs
+// libuv's handler): caught again, the signal is ours, and given back it is theirs.
 int catch_signal(int signum, struct sigaction *old) {
   struct sigaction action, current;
   bool first = !atomic_load_explicit(&shared.caught[signum], memory_order_relaxed);
@@ -50,7 +57,8 @@ int catch_signal(int signum, struct sigaction *old) {
     if (first) atomic_store(&shared.caught[signum], false); // no handler of ours reads it
     return -1;
   }
-  if (first && (old->sa_handler != current.sa_handler || old->sa_flags != current.sa_flags)) {
+  bool changed = first ? old->sa_handler != current.sa_handler || old->sa_flags != current.sa_flags : !is_ours(old);
+  if (changed) {
     atomic_store(&shared.caught[signum], false);
     wait_out_handlers();
     record_previous(signum, old);
@@ -155,11 +163,19 @@ static int exit_code_of(int status) {
   return WIFSIGNALED(status) ? exit_plan.signal_codes[WTERMSIG(status)] : exit_plan.exit_codes[WEXITSTATUS(status)];
 }
 
+// A forward the kernel refused and JS has not yet warned of.
+static bool failure_unreported(void) {
+  for (int signum = 1; signum < NSIG; signum++)
+    if (atomic_load_explicit(&shared.failed[signum], memory_order_relaxed) > 0) return true;
+  return false;
+}
+
 // A SIGCHLD the loop takes with orphans reaped by the plan: true when a target ended (or the
 // reaping failed), which JS is to hear of. The plan is disarmed, every exited child goes to the
-// list, and with the exit armed (and nothing else left, or always) the process ends here.
+// list, and with the exit armed (and nothing else left, or always) the process ends here, unless
+// a refused forward still waits for JS's warning.
 static bool target_ended(void) {
-  bool exit_armed = exit_plan.armed, always = exit_plan.always;
+  bool exit_armed = exit_plan.armed && !failure_unreported(), always = exit_plan.always;
   pid_t target = reap_orphans(is_target);
   if (target <= 0) return target < 0;
   disarm_plan();

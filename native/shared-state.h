@@ -56,9 +56,11 @@ struct shared_state {
   // Read: handlers, before uv_async_send. seq_cst.
   _Atomic(uv_async_t *) wake;
 
-  // What the fast path forwarded per received signal, and its failures (other than ESRCH).
-  // forwarded: +1 by handlers before each kill() (seq_cst: counted before the signal can act,
-  // since JS drains the report after it reaps a target), exchanged by the loop (seq_cst).
+  // What the fast path took per received signal (one per arrival, forwarded to every target or
+  // dropped), and its failures per target (other than ESRCH).
+  // forwarded: +1 by handlers before the arrival's first kill() (seq_cst: counted before the
+  // signal can act, since JS drains the report after it reaps a target), exchanged by the loop
+  // (seq_cst).
   // last_errno: stored by handlers (relaxed) before their +1 of failed (release); the loop
   // exchanges failed (acquire), then loads last_errno (relaxed): it sees that failure's errno
   // or a later one.

@@ -56,8 +56,9 @@ export class Init extends EventEmitter<InitEvents> {
     // Every event goes to the sink, so a listener attached at any time hears every later one.
     const log = createLog(verbosity, logFormat, { event });
     const native = loadNative(detectLibc());
-    catchFromBoot(native, watchedSignals(options.realtime));
-    const intake = new SignalIntake(native);
+    const signals = watchedSignals(options.realtime);
+    catchFromBoot(native, signals);
+    const intake = new SignalIntake(native, signals);
     running = this;
     const end = () => {
       intake.close();

@@ -135,4 +135,34 @@ describe('run() and its listeners', () => {
     expect(readFileSync(log, 'utf8')).toBe('up\n');
     expect(existsSync(done)).toBe(true);
   });
+
+  it("a host's own signal listener, added while run() supervises, takes no signal from the command and has it back after", async () => {
+    const program = `
+      let ended = false;
+      const init = run({ command: ${JSON.stringify(RECORDER)} });
+      setTimeout(() => {
+        process.on('SIGUSR2', () => {
+          console.log('host heard SIGUSR2');
+          if (ended) process.exit(0);
+        });
+        console.log('listening');
+      }, 200);
+      init.exited.then((code) => {
+        ended = true;
+        console.log('exited', code);
+        process.kill(process.pid, 'SIGUSR2'); // its own listener's again: libuv's handler is back
+        setTimeout(() => process.exit(3), 30_000); // the loop lives on until the listener runs
+      });`;
+    const host = startProgram(program);
+    const pid = await initPidOf(host);
+    killWhenDone(pid);
+    await waitFor('the listener and the command', () => /(?=[^]*^listening$)(?=[^]*^ready$)/m.test(host.stdout()));
+    process.kill(pid, 'SIGUSR2');
+    await waitFor('SIGUSR2 at the command', () => host.stdout().includes('\n12\n'));
+    process.kill(childrenOf(pid)[0].pid, 'SIGKILL');
+    expect((await host.closed).code).toBe(0);
+    const lines = host.stdout().split('\n');
+    expect(lines.filter((line) => line === 'host heard SIGUSR2')).toHaveLength(1);
+    expect(lines.indexOf('host heard SIGUSR2')).toBeGreaterThan(lines.indexOf('exited 137'));
+  });
 });

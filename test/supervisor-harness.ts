@@ -35,6 +35,8 @@ export interface HarnessOptions {
   throwOn?: string;
   /** Sets the fake kernel up before the first spawn. */
   before?: (native: FakeNative) => void;
+  /** Signals the intake holds from before the start (the NODE_OPTIONS restart hands some over). */
+  held?: number[];
 }
 
 /**
@@ -42,7 +44,7 @@ export interface HarnessOptions {
  * config makes them, the policy as the CLI makes it. `settle` runs what is due (microtasks, and
  * timers up to `ms` from now).
  */
-export function startSupervisor(given: GivenSettings = {}, { verbosity = 3, pid = 1, command = ['app'], foreground = false, throwOn, before }: HarnessOptions = {}) {
+export function startSupervisor(given: GivenSettings = {}, { verbosity = 3, pid = 1, command = ['app'], foreground = false, throwOn, before, held = [] }: HarnessOptions = {}) {
   const native = new FakeNative();
   before?.(native);
   const lines: Line[] = [];
@@ -58,8 +60,11 @@ export function startSupervisor(given: GivenSettings = {}, { verbosity = 3, pid 
   const options = { ...settings, command, commandBytes, searchPath: undefined, realtime: REALTIME };
   const policy = policyFor(options, log, { foreground }, pid);
   let code: number | undefined;
-  const world = { native, processes: native.table, log, intake: new SignalIntake(native), now: () => Date.now() };
-  const exited = supervise(policy, { commandBytes, searchPath: undefined, newSession: settings.newSession }, world).then((exitCode) => (code = exitCode));
+  const world = { native, processes: native.table, log, intake: new SignalIntake(native, [], held), now: () => Date.now() };
+  const exited = supervise(policy, { commandBytes, searchPath: undefined, newSession: settings.newSession }, world).then((exitCode) => {
+    world.intake.close();
+    code = exitCode;
+  });
   const events = (name?: string) => lines.filter((line) => name === undefined || line.event === name);
   return {
     native,

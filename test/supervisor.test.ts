@@ -43,6 +43,26 @@ describe('starting', () => {
     expect(init.messages('error')).toEqual(['cannot start app: vfork: Resource temporarily unavailable']);
   });
 
+  it('keeps the status of a command that ended at once, with a SIGCHLD held since start-up', async () => {
+    // The NODE_OPTIONS restart hands over what came before it: a SIGCHLD of a child the
+    // entrypoint left (`daemon & exec tsinit -- app`). Taken before the run is known, it reaped
+    // the command's status unreported, and tsinit waited for it forever.
+    const before = (native: FakeNative) => (native.onSpawn = (p) => native.end(p.pid, ended(9)));
+    const init = startSupervisor({}, { held: [17], before, verbosity: 1 }); // orphans unreported: only the runs' ends are asked for
+    await init.exited;
+    expect(init.code()).toBe(9);
+  });
+
+  it('spawns nothing when a start effect fails: exit 1, nothing left running', async () => {
+    const before = (native: FakeNative) =>
+      (native.setChildSubreaper = () => {
+        throw new Error('prctl: Invalid argument');
+      });
+    const init = startSupervisor({}, { pid: 4242, before });
+    await init.exited;
+    expect([init.code(), init.spawns(), init.native.alive()]).toEqual([1, 0, []]);
+  });
+
   it('registers as a subreaper when not PID 1 (or with -s), and says so', async () => {
     const init = startSupervisor({}, { pid: 4242 });
     await init.settle();
@@ -340,6 +360,15 @@ describe('a failure of tsinit itself (here: a listener that throws)', () => {
       expect(init.code()).toBe(1);
       expect(init.messages('error')).toEqual([`internal error: a listener of ${event} threw`]);
     }
+  });
+
+  it('with no grace: the command still running gets SIGKILL, never left behind', async () => {
+    const init = startSupervisor({ graceMs: 0 }, { throwOn: 'signal-forwarded', before: (native) => (native.onSpawn = (p) => p.ignores.add(SIGUSR1)) });
+    await init.settle();
+    const command = init.command();
+    init.native.deliver(SIGUSR1);
+    await init.exited;
+    expect([init.code(), command.received]).toEqual([1, [SIGUSR1, SIGKILL]]);
   });
 
   it('while stopping: SIGKILL at once rather than a second grace, then exit 1', async () => {

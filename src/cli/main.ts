@@ -35,7 +35,7 @@ function watchFirst() {
   const signals = watchedSignals(realtime);
   const lostAtBoot = catchFromBoot(native, signals);
   const handOver = takeHandOver();
-  const intake = new SignalIntake(native, [...(handOver?.signals ?? []), ...lostAtBoot]);
+  const intake = new SignalIntake(native, signals, [...(handOver?.signals ?? []), ...lostAtBoot]);
   return { realtime, native, handOver, intake, commandLine };
 }
 

@@ -44,7 +44,10 @@ export interface FastPathPlan {
   exit?: { exitCodes: number[]; signalCodes: number[]; always: boolean };
 }
 
-/** What the fast path did with one signal since the last report: forwards made, and failures with the last errno. */
+/**
+ * What the fast path did with one signal since the last report: the arrivals it took (each sent
+ * to every target, or dropped), and the forwards to a target the kernel refused, with the last errno.
+ */
 export interface FastPathReport {
   signal: number;
   forwarded: number;

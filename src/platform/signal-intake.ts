@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import type { Native } from './native';
 import { FAULT_SIGNALS, SIGINT, SIGTERM } from './signals';
 
@@ -10,13 +11,16 @@ export class SignalIntake {
   private readonly held: number[];
   private deliver: ((signals: number[]) => void) | undefined;
 
-  /** Starts watching the signals caught so far; `earlier` came before (the restart's, Node's boot). */
+  /** Starts watching `signals`, caught since start-up; `earlier` came before (the restart's, Node's boot). */
   constructor(
     private readonly native: Native,
+    private readonly signals: number[],
     earlier: number[] = [],
   ) {
     this.held = [...earlier];
     native.watchSignals(() => this.wake());
+    process.on('newListener', this.catchAgain);
+    process.on('removeListener', this.catchAgain);
   }
 
   /** From now on every wake's arrivals (maybe none: the fast path's report) go to `deliver`, the held ones first. */
@@ -33,8 +37,20 @@ export class SignalIntake {
   /** Stops watching, giving the process its signals back as they were. */
   close(): void {
     this.deliver = undefined;
+    process.removeListener('newListener', this.catchAgain);
+    process.removeListener('removeListener', this.catchAgain);
     this.native.unwatchSignals();
   }
+
+  // An API host's process.on(signal) installs libuv's handler over the addon's, and its last
+  // removeListener leaves the default action: either takes the signal from the command. Node's
+  // own newListener and removeListener listeners, added at its boot and so called before this
+  // one, do that at once; caught again right after, the signal stays the init's, and once the
+  // intake closes the host's listener has it back.
+  private readonly catchAgain = (event: string | symbol) => {
+    const signal = typeof event === 'string' ? (constants.signals as Record<string, number>)[event] : undefined;
+    if (signal !== undefined && this.signals.includes(signal)) this.native.catchSignals([signal], FAULT_SIGNALS);
+  };
 
   private wake(): void {
     const arrived = this.native.takeSignals();

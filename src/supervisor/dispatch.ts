@@ -1,4 +1,4 @@
-import { SIGCONT, SIGHUP } from '../platform/signals';
+import { SIGCONT, SIGHUP, SIGKILL } from '../platform/signals';
 import { exit, onChildren, onFailure, onTimer, onTreeEmpty, stopTree } from './endings';
 import { execFailureCode, INIT_FAILURE_EXIT_CODE } from './exit-policy';
 import type { Policy } from './policy';
@@ -80,8 +80,8 @@ function onSpawned(state: State, run: Run, policy: Policy): Step {
       const runs = [...state.runs, run];
       return [{ ...state, runs }, state.kind === 'stopping' ? [spawned] : [spawned, armFastPath(runs, state.history, policy)]];
     }
-    case 'exiting':
-      return [state, []];
+    case 'exiting': // too late to run: it must not outlive tsinit
+      return [state, [{ kind: 'signal', pid: run.pid, signal: SIGKILL, group: true, received: SIGKILL }]];
   }
 }
 

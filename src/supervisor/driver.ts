@@ -47,7 +47,8 @@ class Driver {
   private readonly ignoredHere: number[] = []; // dispositions to give back at the end
   private readonly tree: TreeStop;
   private plan: FastPathPlan | undefined;
-  private intakeOpen = false;
+  private spawnedOnce = false; // a spawn was tried: the intake opens once its events are dispatched
+  private intakeDue = false;
   private ranOnce = false;
   private readonly fail = (error: unknown) => this.post({ type: 'failure', message: error instanceof Error ? error.message : String(error) });
 
@@ -67,7 +68,8 @@ class Driver {
     this.post({ type: 'start' });
   }
 
-  // One event at a time: an event an effect causes waits for the effects before it.
+  // One event at a time: an event an effect causes waits for the effects before it. An effect
+  // that throws ends its step: the failure it becomes decides what is still to be done.
   private post(event: Event): void {
     this.queue.push(event);
     if (this.dispatching) return;
@@ -76,19 +78,33 @@ class Driver {
       for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
         const [state, effects] = dispatch(this.state, next, this.policy);
         this.state = state;
-        for (const effect of effects) this.performSafely(effect);
+        for (const effect of effects) if (!this.performSafely(effect)) break;
       }
     } finally {
       this.dispatching = false;
     }
+    if (this.intakeDue) this.openIntake();
   }
 
-  private performSafely(effect: Effect): void {
+  // False when the effect threw: a failure of tsinit, posted. Once exiting, the exit goes on.
+  private performSafely(effect: Effect): boolean {
     try {
       this.perform(effect);
+      return true;
     } catch (error) {
-      if (this.state.kind !== 'exiting') this.fail(error);
+      if (this.state.kind === 'exiting') return true;
+      this.fail(error);
+      return false;
     }
+  }
+
+  // Once the first spawn's events are dispatched, so the state holds its run: every signal from
+  // now on, and those held since start-up, in the order they came. Opened sooner, a held SIGCHLD
+  // would be reaped against a state with no run, and a command that had already ended would lose
+  // its status.
+  private openIntake(): void {
+    this.intakeDue = false;
+    this.world.intake.open((signals) => this.onWake(signals));
   }
 
   private perform(effect: Effect): void {
@@ -151,24 +167,20 @@ class Driver {
   }
 
   private spawn(taskId: number): void {
-    const { native, intake } = this.world;
     const { commandBytes, searchPath, newSession, oomScoreAdj } = this.spawnRequest;
+    this.intakeDue ||= !this.spawnedOnce;
+    let spawned: ReturnType<Native['spawn']>;
     try {
-      const spawned = native.spawn(commandCandidates(commandBytes[0], searchPath), commandBytes, { newSession, foreground: this.policy.facts.foreground, oomScoreAdj });
-      if ('errno' in spawned) {
-        this.post({ type: 'spawn-failed', taskId, errno: errnoName(spawned.errno), message: errnoName(spawned.errno) });
-      } else {
-        this.post({ type: 'spawned', taskId, pid: spawned.pid, at: this.world.now() });
-        if (!this.ranOnce) this.world.afterFirstSpawn?.();
-        this.ranOnce = true;
-      }
+      spawned = this.world.native.spawn(commandCandidates(commandBytes[0], searchPath), commandBytes, { newSession, foreground: this.policy.facts.foreground, oomScoreAdj });
     } catch (error) {
-      this.post({ type: 'spawn-failed', taskId, message: (error as Error).message }); // vfork's EAGAIN: pids.max
+      return this.post({ type: 'spawn-failed', taskId, message: (error as Error).message }); // vfork's EAGAIN: pids.max
+    } finally {
+      this.spawnedOnce = true;
     }
-    if (this.intakeOpen) return;
-    this.intakeOpen = true;
-    // Every signal from now on, and those held since start-up, in the order they came.
-    intake.open((signals) => this.onWake(signals));
+    if ('errno' in spawned) return this.post({ type: 'spawn-failed', taskId, errno: errnoName(spawned.errno), message: errnoName(spawned.errno) });
+    this.post({ type: 'spawned', taskId, pid: spawned.pid, at: this.world.now() });
+    if (!this.ranOnce) this.world.afterFirstSpawn?.();
+    this.ranOnce = true;
   }
 
   // A signal to a run's group: a run that left its group (setsid, job control) gets it alone.

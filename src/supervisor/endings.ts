@@ -139,11 +139,12 @@ export function onFailure(state: State, message: string, policy: Policy): Step {
 }
 
 /**
- * The command is gone for good (or must go): what is left is stopped, unless there is no grace,
- * where tsinit exits at once as tini does (as PID 1 the kernel then kills the rest).
+ * The tree is stopped around the runs still alive, or after the last one ended. With no grace:
+ * once the command has ended tsinit exits at once, as tini does (as PID 1 the kernel then kills
+ * the rest); a command still alive (tsinit failed) gets SIGKILL first, never left running.
  */
 export function stopTree(state: Up, why: string, effects: Effect[], policy: Policy): Step {
-  if (policy.settings.graceMs === 0) return exit(state.history.code, [{ kind: 'disarm-fast-path' }, ...effects]);
+  if (policy.settings.graceMs === 0 && state.runs.length === 0) return exit(state.history.code, [{ kind: 'disarm-fast-path' }, ...effects]);
   const stopping: State = { kind: 'stopping', history: state.history, runs: state.runs, phase: 'term', after: { kind: 'exit' } };
   return beginStop(stopping, announce(why), policy, effects);
 }
