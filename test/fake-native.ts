@@ -42,11 +42,15 @@ export class FakeNative implements Native {
   /** Called with each command spawned: a test's script of what it does. */
   onSpawn: (process: FakeProcess) => void = () => {};
   suspended = 0;
+  subreaper = false;
   private nextPid = 100;
   private arrivals = new Map<number, number>();
   private reports = new Map<number, FakePathCounts>();
   private onWake: (() => void) | undefined;
   private wakePending = false;
+
+  /** `ownPid`: tsinit's, the parent of what it spawns and of every orphan. */
+  constructor(private readonly ownPid = 1) {}
 
   /** A signal from outside arrives at tsinit. */
   deliver(signal: number): void {
@@ -59,7 +63,7 @@ export class FakeNative implements Native {
     const process = this.processes.get(pid)!;
     process.state = 'Z';
     process.status = status;
-    for (const child of this.processes.values()) if (child.ppid === pid) child.ppid = 1; // orphans come to the init
+    for (const child of this.processes.values()) if (child.ppid === pid) child.ppid = this.ownPid; // orphans come to the init
     this.count(SIGCHLD);
   }
 
@@ -81,7 +85,9 @@ export class FakeNative implements Native {
     signal: (info, signal) => this.kill(info.pid, signal),
   };
 
-  setChildSubreaper(): void {}
+  setChildSubreaper(on: boolean): void {
+    this.subreaper = on;
+  }
   setParentDeathSignal(): void {}
   setForegroundGroup(): number {
     return 0;
@@ -108,7 +114,7 @@ export class FakeNative implements Native {
   }
 
   kill(pid: number, signal: number): boolean {
-    if (pid === process.pid && signal === SIGSTOP) return (this.suspended++, true);
+    if (pid === this.ownPid && signal === SIGSTOP) return (this.suspended++, true);
     this.kills.push([pid, signal]);
     const targets = pid < 0 ? this.alive().filter((p) => p.pgid === -pid) : this.alive().filter((p) => p.pid === pid);
     if (targets.length === 0) return false;
@@ -137,7 +143,7 @@ export class FakeNative implements Native {
   reapAll(onlyPids?: number[]): Reaped[] {
     const reaped: Reaped[] = [];
     for (const p of this.alive()) {
-      if (p.state !== 'Z' || p.ppid !== 1) continue;
+      if (p.state !== 'Z' || p.ppid !== this.ownPid) continue;
       this.processes.delete(p.pid);
       if (!onlyPids || onlyPids.includes(p.pid)) reaped.push({ pid: p.pid, ...p.status!, ...(onlyPids ? {} : { name: p.name }) });
     }
@@ -186,7 +192,7 @@ export class FakeNative implements Native {
     const name = argv[0].toString();
     const errno = this.execFailures.get(name);
     if (errno !== undefined) return { errno };
-    const p = this.add({ ppid: 1, pgid: 0, name });
+    const p = this.add({ ppid: this.ownPid, pgid: 0, name });
     p.pgid = p.pid;
     this.onSpawn(p);
     return { pid: p.pid };
@@ -219,7 +225,7 @@ export class FakeNative implements Native {
   }
 
   private info(p: FakeProcess): ProcessInfo {
-    return { pid: p.pid, name: p.name, state: p.state, ppid: p.ppid === 1 ? process.pid : p.ppid, pgrp: p.pgid, session: p.pgid, tpgid: -1, startTime: p.pid };
+    return { pid: p.pid, name: p.name, state: p.state, ppid: p.ppid, pgrp: p.pgid, session: p.pgid, tpgid: -1, startTime: p.pid };
   }
 
   private count(signal: number): void {

@@ -45,7 +45,7 @@ export interface HarnessOptions {
  * timers up to `ms` from now).
  */
 export function startSupervisor(given: GivenSettings = {}, { verbosity = 3, pid = 1, command = ['app'], foreground = false, throwOn, before, held = [] }: HarnessOptions = {}) {
-  const native = new FakeNative();
+  const native = new FakeNative(pid);
   before?.(native);
   const lines: Line[] = [];
   const log: Log = Object.assign(

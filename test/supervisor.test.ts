@@ -67,6 +67,7 @@ describe('starting', () => {
     const init = startSupervisor({}, { pid: 4242 });
     await init.settle();
     expect(init.messages('info')[0]).toBe('not PID 1 (pid 4242): registered as child subreaper, so orphans are reaped here');
+    expect(init.native.subreaper).toBe(true);
     init.native.end(init.command().pid, ended(0));
     await init.exited;
   });

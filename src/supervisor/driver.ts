@@ -58,7 +58,7 @@ class Driver {
     private readonly world: World,
     private readonly resolve: (code: number) => void,
   ) {
-    this.tree = new TreeStop(world.native, world.processes, world.log, policy.settings.graceMs);
+    this.tree = new TreeStop(world.native, world.processes, world.log, policy.settings.graceMs, policy.pid);
   }
 
   start(): void {
@@ -135,7 +135,7 @@ class Driver {
         native.setForegroundGroup(effect.pgid);
         return;
       case 'suspend-self':
-        native.kill(process.pid, SIGSTOP);
+        native.kill(this.policy.pid, SIGSTOP);
         return;
       case 'signal-tree':
         if (this.tree.signalAll(effect.signal, effect.event, effect.why, effect.level, effect.fields)) this.post({ type: 'tree-empty' });

@@ -32,6 +32,8 @@ export class TreeStop {
     private readonly processes: ProcessTable,
     private readonly log: Log,
     private readonly graceMs: number,
+    /** tsinit's own pid: the root of the tree. */
+    private readonly root: number,
   ) {}
 
   /**
@@ -68,9 +70,11 @@ export class TreeStop {
     return undefined;
   }
 
-  /** A child the supervisor reaped: not waited for any more. */
+  /** A child the supervisor reaped: not waited for any more, and its pid free for another process. */
   reaped(pid: number): void {
     this.children.delete(pid);
+    for (const identity of this.sent.keys()) if (identity.startsWith(`${pid}:`)) this.sent.delete(identity);
+    for (const identity of this.refused.keys()) if (identity.startsWith(`${pid}:`)) this.refused.delete(identity);
   }
 
   // Each process gets the signal once; true when only processes that refused SIGKILL are left.
@@ -101,8 +105,8 @@ export class TreeStop {
   }
 
   private scan(): ProcessInfo[] {
-    const left = this.processes.descendants(process.pid);
-    this.children = new Set(left.filter((info) => info.ppid === process.pid).map((info) => info.pid));
+    const left = this.processes.descendants(this.root);
+    this.children = new Set(left.filter((info) => info.ppid === this.root).map((info) => info.pid));
     return left;
   }
 }
