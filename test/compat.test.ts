@@ -185,6 +185,7 @@ describe('bad input: one line, exit 2, the command never started', () => {
     [['--delay', 'KILL:1s'], {}, 'bad signal for --delay: KILL (tsinit never forwards SIGKILL)'],
     [[], { TSINIT_DELAY: 'TTOU:1s' }, 'bad signal for TSINIT_DELAY: TTOU (tsinit never forwards SIGTTOU)'],
     [['--grace', 'soon'], {}, 'bad duration for --grace: soon (want e.g. 500ms, 10s, 2m)'],
+    [['--restart', 'on-failure:99999999999999999999'], {}, 'bad restart policy for --restart: on-failure:99999999999999999999 (want no, on-failure[:N] or always[:N])'],
     [['--kill-after', 'forever'], {}, 'bad duration for --kill-after: forever (want e.g. 500ms, 10s, 2m)'],
     [['--grace', '36000m'], {}, 'duration too long for --grace: 36000m (at most 2147483647 ms, about 24 days)'],
     [['--log-format', 'xml'], {}, 'bad log format: xml (want text or json)'],

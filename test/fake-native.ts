@@ -43,6 +43,8 @@ export class FakeNative implements Native {
   onSpawn: (process: FakeProcess) => void = () => {};
   suspended = 0;
   subreaper = false;
+  /** /proc shows this PID namespace: off, the tree cannot be listed. */
+  procIsOurs = true;
   private nextPid = 100;
   private arrivals = new Map<number, number>();
   private reports = new Map<number, FakePathCounts>();
@@ -67,10 +69,12 @@ export class FakeNative implements Native {
     this.count(SIGCHLD);
   }
 
-  /** A process the command started: a child of `parent`, in its group. */
-  fork(parent: number, name: string, options: Partial<Pick<FakeProcess, 'ignores' | 'refuses'>> = {}): FakeProcess {
-    const ppid = this.processes.get(parent)!;
-    return this.add({ ppid: parent, pgid: ppid.pgid, name, ...options });
+  /** A process the command started: a child of `parent`, in its group (or, with `setsid`, in a session of its own). */
+  fork(parent: number, name: string, options: Partial<Pick<FakeProcess, 'ignores' | 'refuses'>> & { setsid?: boolean } = {}): FakeProcess {
+    const { setsid, ...rest } = options;
+    const child = this.add({ ppid: parent, pgid: this.processes.get(parent)!.pgid, name, ...rest });
+    if (setsid) child.pgid = child.pid;
+    return child;
   }
 
   /** The processes still there (zombies included). */
@@ -81,7 +85,7 @@ export class FakeNative implements Native {
   /** The tree as the supervisor's TreeStop sees it through /proc and pidfds. */
   readonly table: ProcessTable = {
     descendants: () => this.alive().map((p) => this.info(p)),
-    ours: () => true,
+    ours: () => this.procIsOurs,
     signal: (info, signal) => this.kill(info.pid, signal),
   };
 
@@ -116,7 +120,7 @@ export class FakeNative implements Native {
   kill(pid: number, signal: number): boolean {
     if (pid === this.ownPid && signal === SIGSTOP) return (this.suspended++, true);
     this.kills.push([pid, signal]);
-    const targets = pid < 0 ? this.alive().filter((p) => p.pgid === -pid) : this.alive().filter((p) => p.pid === pid);
+    const targets = pid === -1 ? this.alive() : pid < 0 ? this.alive().filter((p) => p.pgid === -pid) : this.alive().filter((p) => p.pid === pid);
     if (targets.length === 0) return false;
     for (const target of targets) {
       if (target.refuses) throw Object.assign(new Error('kill: Operation not permitted'), { code: 'EPERM' });

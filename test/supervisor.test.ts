@@ -36,6 +36,12 @@ describe('starting', () => {
     expect(init.messages('error')).toEqual([message]);
   });
 
+  it('-e applies to an exec failure as to any code, as under tini (whose child exits 127)', async () => {
+    const init = startSupervisor({ successCodes: [127] }, { before: (native) => native.execFailures.set('app', 2) });
+    await init.exited;
+    expect(init.code()).toBe(0);
+  });
+
   it('exits 1 when the command cannot even be forked (pids.max)', async () => {
     const init = startSupervisor({}, { before: (native) => (native.forkFails = true) });
     await init.exited;
@@ -261,6 +267,36 @@ describe('stopping', () => {
   });
 });
 
+describe("stopping without a /proc of its namespace (none mounted, or the host's)", () => {
+  // The command leaves one process in its group and a daemon in a session of its own.
+  async function leftovers(pid: number) {
+    const init = startSupervisor({ timeoutMs: 100, graceMs: 300 }, { pid, before: (native) => (native.procIsOurs = false) });
+    await init.settle();
+    const command = init.command();
+    const member = init.native.fork(command.pid, 'member', { ignores: new Set([SIGTERM]) });
+    const daemon = init.native.fork(command.pid, 'daemon', { setsid: true });
+    await init.settle(100);
+    return { init, command, member, daemon };
+  }
+
+  it('as PID 1: every process of the namespace gets SIGTERM, then SIGKILL, and tsinit waits for them', async () => {
+    const { init, command, member, daemon } = await leftovers(1);
+    expect([command.received, member.received, daemon.received]).toEqual([[SIGTERM], [SIGTERM, SIGCONT], [SIGTERM]]);
+    await init.settle(300);
+    await init.exited;
+    expect([init.code(), member.received, init.native.alive()]).toEqual([124, [SIGTERM, SIGCONT, SIGKILL], []]);
+  });
+
+  it("not PID 1: the command's process group gets them; what it cannot see is said, not waited for", async () => {
+    const { init, command, member, daemon } = await leftovers(4242);
+    expect([command.received, member.received, daemon.received]).toEqual([[SIGTERM], [SIGTERM, SIGCONT], []]);
+    await init.settle(300);
+    await init.exited;
+    expect([init.code(), member.received.at(-1)]).toEqual([124, SIGKILL]);
+    expect(init.messages('warn')[0]).toMatch(/what is left cannot be listed: SIGTERM to process group \d+ now, SIGKILL in 300 ms$/);
+  });
+});
+
 describe('restarting (--restart)', () => {
   it('starts a failing command again with a doubling back-off, up to its budget, then exits with its code', async () => {
     const init = startSupervisor({ restart: 'on-failure:3' }, { before: (native) => (native.onSpawn = (p) => setTimeout(() => native.end(p.pid, ended(7)), 10)) });
@@ -295,6 +331,32 @@ describe('restarting (--restart)', () => {
     await killed.settle(100);
     await killed.exited;
     expect([killed.spawns(), killed.code()]).toEqual([1, 128 + SIGKILL]);
+  });
+
+  it('counts a run that could not start (a fork refused, pids.max) as a failed attempt: backs off and tries again', async () => {
+    const init = startSupervisor({ restart: 'on-failure:3' }, { before: (native) => (native.onSpawn = (p) => setTimeout(() => native.end(p.pid, ended(3)), 10)) });
+    await init.settle(10);
+    init.native.forkFails = true;
+    await init.settle(150); // the first back-off: the fork fails
+    expect(init.messages('error')).toEqual(['cannot start app: vfork: Resource temporarily unavailable']);
+    init.native.forkFails = false;
+    await init.settle(5000);
+    await init.exited;
+    expect(init.events('restart').map((line) => line.message)).toEqual([
+      'app exited with code 3; restart 1 of 3 in 100 ms',
+      'app could not start (vfork: Resource temporarily unavailable); restart 2 of 3 in 200 ms',
+      'app exited with code 3; restart 3 of 3 in 400 ms',
+    ]);
+    expect([init.spawns(), init.code()]).toEqual([3, 3]);
+  });
+
+  it("a SIGTERM that -r drops is nobody's stop: the restarts go on", async () => {
+    const init = startSupervisor({ restart: 'on-failure:1', rewrites: [['TERM', 0]] }, { before: (native) => (native.onSpawn = (p) => setTimeout(() => native.end(p.pid, ended(3)), 10)) });
+    await init.settle(10);
+    init.native.deliver(SIGTERM); // in the back-off
+    await init.settle(5000);
+    await init.exited;
+    expect([init.spawns(), init.code()]).toEqual([2, 3]);
   });
 
   it('ends on a SIGTERM during the back-off, with the last code', async () => {

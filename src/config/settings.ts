@@ -74,11 +74,17 @@ export function normaliseSettings(given: GivenSettings, defaultGraceMs: number, 
   };
 }
 
+// The most restarts a budget may name: as many as a count of them can hold exactly, and more
+// than any container will see.
+const MAX_RESTARTS = 2 ** 31 - 1;
+
 // `no`, `on-failure[:N]` or `always[:N]`; without N, no limit.
 function restartPolicy(value: unknown): RestartPolicy {
   if (value === undefined) return { when: 'no', max: 0 };
   const match = typeof value === 'string' ? /^(no|on-failure|always)(?::(\d+))?$/.exec(value) : null;
-  if (!match || (match[1] === 'no' && match[2] !== undefined)) throw new SettingError('restart', value, 'no, on-failure[:N] or always[:N]');
+  if (!match || (match[1] === 'no' && match[2] !== undefined) || Number(match[2] ?? 0) > MAX_RESTARTS) {
+    throw new SettingError('restart', value, 'no, on-failure[:N] or always[:N]');
+  }
   const when = match[1] as RestartPolicy['when'];
   return { when, max: when === 'no' ? 0 : match[2] === undefined ? Infinity : Number(match[2]) };
 }

@@ -1,6 +1,7 @@
 import { SIGCONT, SIGHUP, SIGKILL } from '../platform/signals';
-import { exit, onChildren, onFailure, onTimer, onTreeEmpty, stopTree } from './endings';
-import { execFailureCode, INIT_FAILURE_EXIT_CODE } from './exit-policy';
+import { exit, onChildren, onFailure, onTimer, onTreeEmpty, scheduleRestart, stopTree } from './endings';
+import { execFailureCode, exitCodeOf, INIT_FAILURE_EXIT_CODE } from './exit-policy';
+import { restartsLeft } from './restart-policy';
 import type { Policy } from './policy';
 import { forwardToRuns, onSignalWhileRunning, recordForwards } from './running';
 import { decideSignal, fastPathPlan } from './signal-policy';
@@ -85,17 +86,25 @@ function onSpawned(state: State, run: Run, policy: Policy): Step {
   }
 }
 
+// exec failed (127, 126, as a shell's child would exit, -e applied as tini does), or the fork
+// itself (1: tsinit cannot start it). Starting again, the failure is a failed run: the back-off
+// and the budget apply (pids.max may have room again), and a fork failure leaves the last code.
 function onSpawnFailed(state: State, event: Extract<Event, { type: 'spawn-failed' }>, policy: Policy): Step {
   const file = policy.command[0];
-  const code = event.errno === undefined ? INIT_FAILURE_EXIT_CODE : execFailureCode(event.errno);
+  const execCode = event.errno === undefined ? undefined : execFailureCode(event.errno);
+  const code = execCode === undefined ? INIT_FAILURE_EXIT_CODE : exitCodeOf({ exitCode: execCode, signal: null }, policy.settings.remapToZero);
   const failed =
     event.errno === undefined
       ? log('error', 'spawn-failed', `cannot start ${file}: ${event.message}`)
-      : log('error', 'exec-failed', `${file || "''"}: ${code === 127 ? 'command not found' : 'cannot execute'} (${event.errno})`, { errno: event.errno });
+      : log('error', 'exec-failed', `${file || "''"}: ${execCode === 127 ? 'command not found' : 'cannot execute'} (${event.errno})`, { errno: event.errno });
   switch (state.kind) {
     case 'starting':
-    case 'restarting':
       return exit(code, [failed]);
+    case 'restarting': {
+      const history = { ...state.history, restarts: state.attempt, code: execCode === undefined ? state.history.code : code };
+      if (!restartsLeft(policy.settings.restart, history)) return exit(history.code, [failed]);
+      return scheduleRestart(history, `could not start (${event.errno ?? event.message})`, { exitCode: execCode ?? null, signal: null }, 0, policy, [failed]);
+    }
     case 'running':
     case 'delaying':
       return stopTree({ ...state, history: { ...state.history, code, ending: true } }, `${file} could not start`, [failed], policy);
@@ -119,13 +128,13 @@ function onSignal(state: State, signal: number, policy: Policy): Step {
     case 'stopping': {
       // The runs still alive hear it at once, a second SIGTERM or ^C included; --delay is over.
       const [runs, effects] = forwardToRuns(state.runs, signal, verdict, policy);
-      return [{ ...state, history: ending, runs }, effects.length > 0 ? effects : [notForwarded(signal, policy)]];
+      const told = effects.length > 0 ? effects : [notForwarded(signal, policy)];
+      if (verdict.ends && state.after.kind === 'restart' && !history.ending) told.push(restartCancelled(signal, 'while what it left is stopped', policy));
+      return [{ ...state, history: ending, runs }, told];
     }
     case 'restarting': {
       if (!verdict.ends) return [state, [notForwarded(signal, policy)]];
-      const name = policy.signalName(signal);
-      const cancelled = log('info', 'restart-cancelled', `${name} during the back-off: ${policy.command[0]} is not started again`, { signal: name });
-      return exit(history.code, [{ kind: 'cancel', timer: 'restart' }, cancelled]);
+      return exit(history.code, [{ kind: 'cancel', timer: 'restart' }, restartCancelled(signal, 'during the back-off', policy)]);
     }
   }
 }
@@ -137,6 +146,11 @@ function onForwarded(state: State, signal: number, count: number, policy: Policy
     return [{ ...state, runs }, effects];
   }
   return [state, []];
+}
+
+function restartCancelled(signal: number, when: string, policy: Policy): Effect {
+  const name = policy.signalName(signal);
+  return log('info', 'restart-cancelled', `${name} ${when}: ${policy.command[0]} is not started again`, { signal: name });
 }
 
 function notForwarded(signal: number, policy: Policy): Effect {

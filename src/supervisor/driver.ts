@@ -138,10 +138,10 @@ class Driver {
         native.kill(this.policy.pid, SIGSTOP);
         return;
       case 'signal-tree':
-        if (this.tree.signalAll(effect.signal, effect.event, effect.why, effect.level, effect.fields)) this.post({ type: 'tree-empty' });
+        if (this.tree.signalAll(effect.signal, effect.groups, effect.event, effect.why, effect.level, effect.fields)) this.post({ type: 'tree-empty' });
         return;
       case 'check-tree':
-        if (this.tree.check(effect.killNewcomers)) this.post({ type: 'tree-empty' });
+        if (this.tree.check(effect.killNewcomers, effect.groups)) this.post({ type: 'tree-empty' });
         return;
       case 'arm':
         clearTimeout(this.timers.get(effect.timer));

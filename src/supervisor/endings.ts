@@ -23,7 +23,7 @@ export function onChildren(state: State, event: Extract<Event, { type: 'children
   for (const status of event.exited) step = andThen(step, [], (next) => onExited(next, status, event.at, policy));
   const [after, effects] = step;
   const more: Effect[] = [];
-  if (after.kind === 'stopping' && event.exited.length > 0) more.push({ kind: 'check-tree', killNewcomers: after.phase === 'kill' });
+  if (after.kind === 'stopping' && event.exited.length > 0) more.push({ kind: 'check-tree', killNewcomers: after.phase === 'kill', groups: after.groups });
   if (after.kind === 'running' || after.kind === 'delaying') more.push(...jobControl(after.runs, event.stopped, policy));
   return [after, [...effects, ...more]];
 }
@@ -51,12 +51,13 @@ function onExited(state: State, status: Reaped, at: number, policy: Policy): Ste
   if (state.kind !== 'running' && state.kind !== 'delaying') return [{ ...state, runs } as State, [exited]]; // stopping: its code stands
   const code = exitCodeOf(status, policy.settings.remapToZero);
   const history: History = { ...state.history, code };
-  const quiet = cancelRunTimers(state);
+  const quiet = cancelRunTimers(state, policy);
   if (restartWanted(policy.settings.restart, state.history, run, status, code)) {
-    const stopping: State = { kind: 'stopping', history, runs, phase: 'term', after: { kind: 'restart', status, upMs: at - run.startedAt } };
+    const groups = [run.pid, ...runs.map((other) => other.pid)];
+    const stopping: State = { kind: 'stopping', history, runs, groups, phase: 'term', after: { kind: 'restart', status, upMs: at - run.startedAt } };
     return beginStop(stopping, announce(`${file} exited; before it starts again`), policy, [exited, ...quiet]);
   }
-  return stopTree({ ...state, history, runs }, `${file} exited`, [exited, ...quiet], policy);
+  return stopTree({ ...state, history, runs }, `${file} exited`, [exited, ...quiet], policy, [run.pid]);
 }
 
 /** A timer fired: --delay's, --kill-after, --timeout, the grace, the back-off; each only where it means something. */
@@ -65,7 +66,8 @@ export function onTimer(state: State, timer: TimerName, policy: Policy): Step {
   const file = policy.command[0];
   switch (timer as Exclude<TimerName, `delay:${number}`>) {
     case 'timeout': {
-      const why = `${file} ran longer than ${policy.settings.timeoutMs} ms (--timeout); exiting with code ${TIMEOUT_EXIT_CODE}`;
+      const since = 'history' in state && state.history.restarts > 0 ? ' since its first start' : '';
+      const why = `${file} ran longer than ${policy.settings.timeoutMs} ms${since} (--timeout); exiting with code ${TIMEOUT_EXIT_CODE}`;
       const fields = { timeoutMs: policy.settings.timeoutMs };
       const warn = log('warn', 'timeout', why, fields);
       if (state.kind === 'restarting') return exit(TIMEOUT_EXIT_CODE, [{ kind: 'cancel', timer: 'restart' }, warn]);
@@ -74,8 +76,8 @@ export function onTimer(state: State, timer: TimerName, policy: Policy): Step {
       }
       if (state.kind !== 'running' && state.kind !== 'delaying') return [state, []]; // the command ended in time: its code stands
       const history = { ...state.history, code: TIMEOUT_EXIT_CODE, ending: true };
-      const stopping: State = { kind: 'stopping', history, runs: state.runs, phase: 'term', after: { kind: 'exit' } };
-      return beginStop(stopping, { event: 'timeout', why, level: 'warn', fields }, policy, cancelRunTimers(state));
+      const stopping: State = { kind: 'stopping', history, runs: state.runs, groups: state.runs.map((run) => run.pid), phase: 'term', after: { kind: 'exit' } };
+      return beginStop(stopping, { event: 'timeout', why, level: 'warn', fields }, policy, cancelRunTimers(state, policy));
     }
     case 'kill-after': {
       if (state.kind !== 'running' && state.kind !== 'delaying') return [state, []];
@@ -89,7 +91,7 @@ export function onTimer(state: State, timer: TimerName, policy: Policy): Step {
     }
     case 'grace':
       if (state.kind !== 'stopping' || state.phase !== 'term') return [state, []];
-      return [{ ...state, phase: 'kill' }, [{ kind: 'signal-tree', signal: SIGKILL, event: 'grace-over', why: `grace of ${policy.settings.graceMs} ms over`, level: 'warn' }]];
+      return [{ ...state, phase: 'kill' }, [{ kind: 'signal-tree', signal: SIGKILL, groups: state.groups, event: 'grace-over', why: `grace of ${policy.settings.graceMs} ms over`, level: 'warn' }]];
     case 'restart':
       return state.kind === 'restarting' ? [state, policy.taskIds.map((taskId): Effect => ({ kind: 'spawn', taskId }))] : [state, []];
   }
@@ -101,19 +103,22 @@ export function onTreeEmpty(state: State, policy: Policy): Step {
   const { history, after } = state;
   const cancel: Effect = { kind: 'cancel', timer: 'grace' };
   if (after.kind === 'exit' || history.ending) return exit(history.code, [cancel]);
-  const { delayMs, steps } = backoff(history.backoffSteps, after.upMs);
+  const signal = after.status.signal === null ? null : policy.signalName(after.status.signal);
+  return scheduleRestart(history, describeEnd(after.status, policy), { exitCode: after.status.exitCode, signal }, after.upMs, policy, [cancel]);
+}
+
+/**
+ * The back-off before the next start, announced as a warning (`what` says how the last run
+ * went) and emitted as the API's `restart` event; `upMs`, how long that run stayed up.
+ */
+export function scheduleRestart(history: History, what: string, status: { exitCode: number | null; signal: string | null }, upMs: number, policy: Policy, effects: Effect[]): Step {
+  const { delayMs, steps } = backoff(history.backoffSteps, upMs);
   const attempt = history.restarts + 1;
   const { max } = policy.settings.restart;
   const of = Number.isFinite(max) ? ` of ${max}` : '';
-  const signal = after.status.signal === null ? null : policy.signalName(after.status.signal);
-  const announce = log('warn', 'restart', `${policy.command[0]} ${describeEnd(after.status, policy)}; restart ${attempt}${of} in ${delayMs} ms`, {
-    attempt,
-    delayMs,
-    exitCode: after.status.exitCode,
-    signal,
-  });
+  const announce = log('warn', 'restart', `${policy.command[0]} ${what}; restart ${attempt}${of} in ${delayMs} ms`, { attempt, delayMs, ...status });
   const restarting: State = { kind: 'restarting', history: { ...history, backoffSteps: steps }, attempt, delayMs };
-  return [restarting, [cancel, announce, { kind: 'arm', timer: 'restart', ms: delayMs }]];
+  return [restarting, [...effects, announce, { kind: 'arm', timer: 'restart', ms: delayMs }]];
 }
 
 /** tsinit itself failed: one error line, and an end in every state, never a hang. */
@@ -125,12 +130,12 @@ export function onFailure(state: State, message: string, policy: Policy): Step {
       return exit(INIT_FAILURE_EXIT_CODE, [fatal, { kind: 'cancel', timer: 'restart' }]);
     case 'running':
     case 'delaying':
-      return stopTree({ ...state, history: { ...state.history, code: INIT_FAILURE_EXIT_CODE, ending: true } }, 'tsinit failed', [fatal, ...cancelRunTimers(state)], policy);
+      return stopTree({ ...state, history: { ...state.history, code: INIT_FAILURE_EXIT_CODE, ending: true } }, 'tsinit failed', [fatal, ...cancelRunTimers(state, policy)], policy);
     case 'stopping': {
       // The stop itself may be what failed: no second grace, SIGKILL now, or out if that was done.
       const history = { ...state.history, code: INIT_FAILURE_EXIT_CODE, ending: true };
       if (state.phase === 'kill') return exit(INIT_FAILURE_EXIT_CODE, [fatal]);
-      const kill: Effect = { kind: 'signal-tree', signal: SIGKILL, event: 'shutdown', why: 'tsinit failed', level: 'warn' };
+      const kill: Effect = { kind: 'signal-tree', signal: SIGKILL, groups: state.groups, event: 'shutdown', why: 'tsinit failed', level: 'warn' };
       return [{ ...state, history, phase: 'kill', after: { kind: 'exit' } }, [fatal, { kind: 'cancel', timer: 'grace' }, kill]];
     }
     case 'exiting':
@@ -143,9 +148,10 @@ export function onFailure(state: State, message: string, policy: Policy): Step {
  * once the command has ended tsinit exits at once, as tini does (as PID 1 the kernel then kills
  * the rest); a command still alive (tsinit failed) gets SIGKILL first, never left running.
  */
-export function stopTree(state: Up, why: string, effects: Effect[], policy: Policy): Step {
+export function stopTree(state: Up, why: string, effects: Effect[], policy: Policy, ended: number[] = []): Step {
   if (policy.settings.graceMs === 0 && state.runs.length === 0) return exit(state.history.code, [{ kind: 'disarm-fast-path' }, ...effects]);
-  const stopping: State = { kind: 'stopping', history: state.history, runs: state.runs, phase: 'term', after: { kind: 'exit' } };
+  const groups = [...ended, ...state.runs.map((run) => run.pid)];
+  const stopping: State = { kind: 'stopping', history: state.history, runs: state.runs, groups, phase: 'term', after: { kind: 'exit' } };
   return beginStop(stopping, announce(why), policy, effects);
 }
 
@@ -158,8 +164,9 @@ function announce(why: string): Announcement {
 function beginStop(state: Extract<State, { kind: 'stopping' }>, announcement: Announcement, policy: Policy, effects: Effect[]): Step {
   const { graceMs } = policy.settings;
   const disarm: Effect = { kind: 'disarm-fast-path' };
-  if (graceMs === 0) return [{ ...state, phase: 'kill' }, [...effects, disarm, { kind: 'signal-tree', signal: SIGKILL, ...announcement }]];
-  return [state, [...effects, disarm, { kind: 'arm', timer: 'grace', ms: graceMs }, { kind: 'signal-tree', signal: SIGTERM, ...announcement }]];
+  const { groups } = state;
+  if (graceMs === 0) return [{ ...state, phase: 'kill' }, [...effects, disarm, { kind: 'signal-tree', signal: SIGKILL, groups, ...announcement }]];
+  return [state, [...effects, disarm, { kind: 'arm', timer: 'grace', ms: graceMs }, { kind: 'signal-tree', signal: SIGTERM, groups, ...announcement }]];
 }
 
 /** The code is known: logged, then the driver's exit. */
@@ -168,7 +175,10 @@ export function exit(code: number, effects: Effect[]): Step {
 }
 
 // A run's own timers (--kill-after, --delay's holds) mean nothing once it is gone or stopped.
-function cancelRunTimers(state: Up): Effect[] {
-  const held = state.kind === 'delaying' ? state.held.map(({ signal }): Effect => ({ kind: 'cancel', timer: `delay:${signal}` })) : [];
+function cancelRunTimers(state: Up, policy: Policy): Effect[] {
+  const held = (state.kind === 'delaying' ? state.held : []).flatMap(({ signal }): Effect[] => {
+    const name = policy.signalName(signal);
+    return [{ kind: 'cancel', timer: `delay:${signal}` }, log('info', 'signal-dropped', `${name} held by --delay not forwarded: its run ended or is stopped`, { signal: name })];
+  });
   return [...(state.killAfterArmed ? [{ kind: 'cancel', timer: 'kill-after' } as const] : []), ...held];
 }

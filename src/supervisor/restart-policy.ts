@@ -14,9 +14,14 @@ const BACKOFF_RESET_AFTER_MS = 60_000;
  * (an exit code other than 0 after -e, or a signal).
  */
 export function restartWanted(policy: RestartPolicy, history: History, run: Run, status: Reaped, code: number): boolean {
-  if (policy.when === 'no' || history.ending || history.restarts >= policy.max) return false;
+  if (!restartsLeft(policy, history)) return false;
   if (status.signal !== null && run.sent.includes(status.signal)) return false; // we passed it on: meant
   return policy.when === 'always' || status.signal !== null || code !== 0;
+}
+
+/** Whether a restart may still come: a policy, its budget not spent, no SIGTERM/SIGINT, timeout or failure yet. */
+export function restartsLeft(policy: RestartPolicy, history: History): boolean {
+  return policy.when !== 'no' && !history.ending && history.restarts < policy.max;
 }
 
 /** The back-off before the next start, and the steps counted after it; a long run resets the count. */

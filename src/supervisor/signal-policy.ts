@@ -15,7 +15,7 @@ export interface Verdict {
   send: number;
   /** --delay: its first arrival in a run is held this long before it is forwarded. */
   holdMs: number | undefined;
-  /** A SIGTERM or SIGINT: the end of the container; nothing starts again after it. */
+  /** A SIGTERM or SIGINT, unless -r drops it: the end of the container; nothing starts again after it. */
   ends: boolean;
   /** A SIGINT while --delay holds signals: they are forwarded at once (before it). */
   releasesHeld: boolean;
@@ -36,7 +36,7 @@ export function decideSignal(signal: number, settings: Settings, facts: SignalFa
   return {
     send,
     holdMs: settings.delays.get(signal),
-    ends: signal === SIGTERM || signal === SIGINT,
+    ends: (signal === SIGTERM || signal === SIGINT) && send !== 0,
     releasesHeld: signal === SIGINT && settings.delays.size > 0,
     givesTerminal: send === SIGCONT && facts.foreground,
     armsKillAfter: settings.killAfterMs !== undefined && (send === SIGTERM || send === SIGINT),

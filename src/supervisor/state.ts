@@ -56,6 +56,8 @@ export type State =
       readonly history: History;
       /** Runs still alive (the timeout or a failure stops the tree around them). */
       readonly runs: readonly Run[];
+      /** The process groups of the runs this stop is about, alive or just ended: what is signalled where /proc cannot list the tree. */
+      readonly groups: readonly number[];
       readonly phase: 'term' | 'kill';
       readonly after: AfterStop;
     }
@@ -97,17 +99,21 @@ export type Effect =
   | { readonly kind: 'signal'; readonly pid: number; readonly signal: number; readonly group: boolean; readonly received: number }
   | { readonly kind: 'give-terminal'; readonly pgid: number }
   | { readonly kind: 'suspend-self' }
-  /** SIGTERM (stopped ones continued) or SIGKILL to every descendant, announced as `event` with `why` and what runs. */
+  /**
+   * SIGTERM (stopped ones continued) or SIGKILL to every descendant, announced as `event` with
+   * `why` and what runs; without a /proc of this namespace, to `groups` (as PID 1: to everyone).
+   */
   | {
       readonly kind: 'signal-tree';
       readonly signal: number;
+      readonly groups: readonly number[];
       readonly event: string;
       readonly why: string;
       readonly level: LogLevel;
       readonly fields?: Record<string, unknown>;
     }
   /** After reaps while stopping: is anything left? (in the kill phase newcomers get SIGKILL too) */
-  | { readonly kind: 'check-tree'; readonly killNewcomers: boolean }
+  | { readonly kind: 'check-tree'; readonly killNewcomers: boolean; readonly groups: readonly number[] }
   | { readonly kind: 'arm'; readonly timer: TimerName; readonly ms: number }
   | { readonly kind: 'cancel'; readonly timer: TimerName }
   | { readonly kind: 'arm-fast-path'; readonly plan: FastPathPlan }

@@ -39,14 +39,12 @@ export class TreeStop {
   /**
    * Signals the whole tree, announced as `event` at `level`: `why`, what runs and what it gets
    * (a warning says `why` even when nothing is left); true when nothing (signallable) is left.
+   * `groups`: the runs' process groups, for when /proc cannot list the tree.
    */
-  signalAll(signal: number, event: string, why: string, level: LogLevel, fields: Record<string, unknown> = {}): boolean {
+  signalAll(signal: number, groups: readonly number[], event: string, why: string, level: LogLevel, fields: Record<string, unknown> = {}): boolean {
     const quiet = () => (level === 'warn' && this.log(level, event, why, fields), true);
     if (this.native.nothingLeft()) return quiet();
-    if (!this.processes.ours()) {
-      this.log('warn', 'shutdown-skipped', `${why}; /proc is not mounted or not this PID namespace's, so leftovers are left to the kernel`, fields);
-      return true;
-    }
+    if (!this.processes.ours()) return this.signalUnseen(signal, groups, event, why, fields);
     const left = this.scan();
     if (left.length === 0) return quiet();
     const pids = left.map((info) => info.pid);
@@ -56,12 +54,53 @@ export class TreeStop {
   }
 
   /** After reaps: true once nothing is left; with `killNewcomers` (past the grace) what came meanwhile gets SIGKILL. */
-  check(killNewcomers: boolean): boolean {
+  check(killNewcomers: boolean, groups: readonly number[]): boolean {
     if (this.native.nothingLeft()) return true;
+    if (!this.processes.ours()) return killNewcomers && this.sendUnseen(SIGKILL, groups);
     if ([...this.children].some((pid) => !this.refusedKill(pid))) return false; // one of them still runs
     const left = this.scan();
     if (left.length === 0) return true;
     return killNewcomers && this.send(left, SIGKILL);
+  }
+
+  // Without a /proc of this PID namespace (none mounted, or the host's) the tree cannot be
+  // listed. As PID 1, kill(-1) reaches every process of the namespace but tsinit (a `docker exec`
+  // shell too); otherwise the runs' process groups are what tsinit knows, and once SIGKILL has
+  // emptied them it stops waiting for what it cannot see.
+  private signalUnseen(signal: number, groups: readonly number[], event: string, why: string, fields: Record<string, unknown>): boolean {
+    const whom = this.root === 1 ? 'every process' : `process group ${groups.join(', ')}`;
+    const then = signal === SIGTERM ? `SIGTERM to ${whom} now, SIGKILL in ${this.graceMs} ms` : `SIGKILL to ${whom}`;
+    this.log('warn', event, `${why}; /proc is not mounted or not this PID namespace's, so what is left cannot be listed: ${then}`, { ...fields, groups });
+    return this.sendUnseen(signal, groups);
+  }
+
+  // SIGTERM (with SIGCONT) or SIGKILL to what tsinit can reach unseen; true when the stop is over:
+  // nothing left, or past SIGKILL nothing it can still reach (the kernel refuses the rest: EPERM).
+  private sendUnseen(signal: number, groups: readonly number[]): boolean {
+    let refused = false;
+    const send = (target: number, each: number) => {
+      try {
+        return this.native.kill(target, each);
+      } catch {
+        refused = true; // EPERM: none of them may be signalled
+        return true;
+      }
+    };
+    for (const each of signal === SIGTERM ? [SIGTERM, SIGCONT] : [SIGKILL]) {
+      if (this.root === 1) send(-1, each);
+      else for (const group of groups) if (!send(-group, each)) send(group, each); // its group gone: the run alone
+    }
+    if (this.native.nothingLeft()) return true;
+    if (signal !== SIGKILL) return false;
+    if (this.root === 1) return refused;
+    const reachable = (target: number) => {
+      try {
+        return this.native.kill(target, 0);
+      } catch {
+        return false;
+      }
+    };
+    return !groups.some((group) => reachable(-group) || reachable(group));
   }
 
   /** The name a leftover had when it was signalled: for its end's log line when /proc had no more to say. */
