@@ -18,11 +18,15 @@ export function releaseCleanPages(native: Native): void {
   } catch {
     return; // an optimisation only: an unreadable smaps leaves the pages mapped
   }
+  const ranges: [number, number][] = [];
   for (const mapping of smaps?.toString('latin1').split(/\n(?=[0-9a-f]+-)/) ?? []) {
     const [, start, end] = READ_ONLY_FILE_MAPPING.exec(mapping) ?? [];
     // Anonymous: the pages written since the mapping was made (relocations, RELRO): dropping
     // those would bring back the file's bytes in their place.
     if (start === undefined || !/^Anonymous:\s+0 kB$/m.test(mapping)) continue;
-    native.releasePages(parseInt(start, 16), parseInt(end, 16) - parseInt(start, 16));
+    ranges.push([parseInt(start, 16), parseInt(end, 16) - parseInt(start, 16)]);
   }
+  // All in a row once they are known: code run between two releases (the parsing above) would
+  // bring back the pages of node's text released before it.
+  for (const [start, length] of ranges) native.releasePages(start, length);
 }

@@ -49,7 +49,7 @@ class Driver {
   private plan: FastPathPlan | undefined;
   private spawnedOnce = false; // a spawn was tried: the intake opens once its events are dispatched
   private intakeDue = false;
-  private ranOnce = false;
+  private firstRun: 'not yet' | 'spawned' | 'settled' = 'not yet'; // spawned: its events not yet dispatched
   private readonly fail = (error: unknown) => this.post({ type: 'failure', message: error instanceof Error ? error.message : String(error) });
 
   constructor(
@@ -84,6 +84,7 @@ class Driver {
       this.dispatching = false;
     }
     if (this.intakeDue) this.openIntake();
+    if (this.firstRun === 'spawned') this.settleAfterFirstRun();
   }
 
   // False when the effect threw: a failure of tsinit, posted. Once exiting, the exit goes on.
@@ -96,6 +97,14 @@ class Driver {
       this.fail(error);
       return false;
     }
+  }
+
+  // Once the first run's fast path is armed: the signal thread (its creation and the block
+  // message to Node's threads take a millisecond a short command's exit would wait for), then
+  // the start directory left.
+  private settleAfterFirstRun(): void {
+    this.firstRun = 'settled';
+    this.world.afterFirstSpawn?.();
   }
 
   // Once the first spawn's events are dispatched, so the state holds its run: every signal from
@@ -179,8 +188,7 @@ class Driver {
     }
     if ('errno' in spawned) return this.post({ type: 'spawn-failed', taskId, errno: errnoName(spawned.errno), message: errnoName(spawned.errno) });
     this.post({ type: 'spawned', taskId, pid: spawned.pid, at: this.world.now() });
-    if (!this.ranOnce) this.world.afterFirstSpawn?.();
-    this.ranOnce = true;
+    if (this.firstRun === 'not yet') this.firstRun = 'spawned';
   }
 
   // A signal to a run's group: a run that left its group (setsid, job control) gets it alone.

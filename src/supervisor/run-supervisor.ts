@@ -36,7 +36,7 @@ export function runSupervisor(options: SupervisorOptions, native: Native, log: L
     processes,
     log,
     intake,
-    now: () => performance.now(),
+    now: () => Number(process.hrtime.bigint()) / 1e6, // not `performance`: its first use loads a module, 2 ms
     afterFirstSpawn: options.ownsProcess ? () => settleAsTheInit(native, log) : undefined,
   });
 }
