@@ -47,7 +47,7 @@ export function createLog(verbosity: number, format: LogFormat = 'text', sink?: 
  * (a command's name, an argument, an error): written as \n, \x1b..., so that every `[tsinit]`
  * line on stderr is tsinit's own and none can be forged. JSON escapes them by itself.
  */
-export function escapeControls(text: string): string {
+function escapeControls(text: string): string {
   return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (char) => {
     const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
     const code = char.charCodeAt(0);

@@ -99,12 +99,12 @@ class Driver {
     }
   }
 
-  // Once the first run's fast path is armed: the signal thread (its creation and the block
-  // message to Node's threads take a millisecond a short command's exit would wait for), then
-  // the start directory left.
+  // On the loop's next turn once the first run's fast path is armed: the signal thread (its
+  // creation and the block message to Node's threads take a millisecond, which a short
+  // command's exit, taken from the loop, would wait for), then the start directory left.
   private settleAfterFirstRun(): void {
     this.firstRun = 'settled';
-    this.world.afterFirstSpawn?.();
+    setImmediate(() => this.world.afterFirstSpawn?.());
   }
 
   // Once the first spawn's events are dispatched, so the state holds its run: every signal from
