@@ -50,6 +50,7 @@ class Driver {
   private spawnedOnce = false; // a spawn was tried: the intake opens once its events are dispatched
   private intakeDue = false;
   private firstRun: 'not yet' | 'spawned' | 'settled' = 'not yet'; // spawned: its events not yet dispatched
+  private settling: NodeJS.Immediate | undefined;
   private readonly fail = (error: unknown) => this.post({ type: 'failure', message: error instanceof Error ? error.message : String(error) });
 
   constructor(
@@ -104,7 +105,7 @@ class Driver {
   // command's exit, taken from the loop, would wait for), then the start directory left.
   private settleAfterFirstRun(): void {
     this.firstRun = 'settled';
-    setImmediate(() => this.world.afterFirstSpawn?.());
+    this.settling = setImmediate(() => this.world.afterFirstSpawn?.());
   }
 
   // Once the first spawn's events are dispatched, so the state holds its run: every signal from
@@ -235,6 +236,7 @@ class Driver {
   private finish(code: number): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    clearImmediate(this.settling); // ended before it settled: nothing to settle for
     this.world.native.disarmFastPath();
     process.removeListener('uncaughtException', this.fail);
     process.removeListener('unhandledRejection', this.fail);
