@@ -85,7 +85,7 @@ class Driver {
       this.dispatching = false;
     }
     if (this.intakeDue) this.openIntake();
-    if (this.firstRun === 'spawned') this.settleAfterFirstRun();
+    if (this.firstRun === 'spawned' && this.state.kind !== 'exiting') this.settleAfterFirstRun();
   }
 
   // False when the effect threw: a failure of tsinit, posted. Once exiting, the exit goes on.
@@ -236,7 +236,7 @@ class Driver {
   private finish(code: number): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    clearImmediate(this.settling); // ended before it settled: nothing to settle for
+    clearImmediate(this.settling); // ended before its turn came: nothing to settle for
     this.world.native.disarmFastPath();
     process.removeListener('uncaughtException', this.fail);
     process.removeListener('unhandledRejection', this.fail);
