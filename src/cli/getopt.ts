@@ -33,8 +33,8 @@ export type Found<Table extends readonly OptionSpec[]> = {
  * `--name value`. A single value given twice keeps the last. Throws a UsageError in our words.
  */
 export function getopt<const Table extends readonly OptionSpec[]>(argv: readonly string[], table: Table): { found: Found<Table>; command: string[] } {
-  const byShort = new Map(table.filter((spec) => spec.short !== undefined).map((spec) => [spec.short, spec]));
-  const byLong = new Map(table.filter((spec) => spec.long !== undefined).map((spec) => [spec.long, spec]));
+  const byShort = (letter: string) => table.find((spec) => spec.short === letter);
+  const byLong = (name: string) => table.find((spec) => spec.long === name);
   const found: Record<string, string | string[] | number | true> = {};
   let index = 0;
   const nextWord = (spelling: string) => {
@@ -53,7 +53,7 @@ export function getopt<const Table extends readonly OptionSpec[]>(argv: readonly
     if (word.startsWith('--')) {
       const equals = word.indexOf('=');
       const spelling = equals === -1 ? word : word.slice(0, equals);
-      const spec = byLong.get(spelling.slice(2));
+      const spec = byLong(spelling.slice(2));
       if (spec === undefined) throw new UsageError(`unknown option ${spelling}`);
       if (!spec.value && equals !== -1) throw new UsageError(`option ${spelling} takes no value`);
       record(spec, spec.value ? (equals === -1 ? nextWord(spelling) : word.slice(equals + 1)) : undefined);
@@ -61,7 +61,7 @@ export function getopt<const Table extends readonly OptionSpec[]>(argv: readonly
     }
     const letters = [...word.slice(1)]; // by code point: an unknown `-é` is named whole
     for (const [at, letter] of letters.entries()) {
-      const spec = byShort.get(letter);
+      const spec = byShort(letter);
       if (spec === undefined) throw new UsageError(`unknown option -${letter}`);
       if (!spec.value) {
         record(spec);

@@ -1,5 +1,5 @@
 import { EnvironmentError, fromEnvironment, type Said } from '../config/environment';
-import { DEFAULT_GRACE, DEFAULT_GRACE_MS, normaliseSettings, SettingError, type Settings } from '../config/settings';
+import { DEFAULT_GRACE_MS, normaliseSettings, SettingError, type Settings } from '../config/settings';
 import { DEFAULT_VERBOSITY, type LogFormat } from '../platform/log';
 import type { RealtimeRange } from '../platform/signals';
 import { getopt } from './getopt';
@@ -36,7 +36,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: R
     successCodes: fromFlag(found.successCode, '-e'),
     parentDeathSignal: fromFlag(found.parentDeathSignal, '-p'),
     rewrites: fromFlag(found.rewrite, '-r'),
-    graceMs: { value: found.grace ?? DEFAULT_GRACE, by: '--grace' },
+    graceMs: fromFlag(found.grace, '--grace'), // none: the default, DEFAULT_GRACE_MS
     killAfterMs: fromFlag(found.killAfter, '--kill-after'),
     timeoutMs: fromFlag(found.timeout, '--timeout') ?? fromEnvironment.timeout(env),
     delays: fromFlag(found.delay, '--delay') ?? fromEnvironment.delays(env),
@@ -54,7 +54,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: R
         successCodes: said.successCodes && exitCodes(said.successCodes),
         parentDeathSignal: said.parentDeathSignal?.value,
         rewrites: said.rewrites && rewriteRules(said.rewrites),
-        graceMs: durationMs(said.graceMs),
+        graceMs: said.graceMs && durationMs(said.graceMs),
         killAfterMs: said.killAfterMs && durationMs(said.killAfterMs),
         timeoutMs: said.timeoutMs && durationMs(said.timeoutMs),
         delays: said.delays && delayRules(said.delays),

@@ -47,10 +47,9 @@ export function normaliseSettings(given: GivenSettings, defaultGraceMs: number, 
   };
   // A rule (`-r`, `--delay`) on a signal tsinit never forwards could never act: KILL and STOP
   // cannot be caught, CHLD is the reaper's, TTIN and TTOU are ignored.
-  const forwarded = new Set(forwardableSignals(realtime));
   const ruled = (setting: 'rewrites' | 'delays', value: unknown) => {
     const number = signal(setting, value);
-    if (!forwarded.has(number)) throw new SettingError(setting, value, 'a signal tsinit forwards', `tsinit never forwards ${signalName(number, realtime)}`);
+    if (!forwardableSignals(realtime).includes(number)) throw new SettingError(setting, value, 'a signal tsinit forwards', `tsinit never forwards ${signalName(number, realtime)}`);
     return number;
   };
   return {
