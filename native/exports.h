@@ -27,6 +27,10 @@ napi_value StopSignal(napi_env env, napi_callback_info info);
 // spawn.c
 napi_value Spawn(napi_env env, napi_callback_info info);
 
+// listen.c
+napi_value ListenTcp(napi_env env, napi_callback_info info);
+napi_value ListenUnix(napi_env env, napi_callback_info info);
+
 // watch.c
 napi_value CatchSignals(napi_env env, napi_callback_info info);
 napi_value WatchSignals(napi_env env, napi_callback_info info);

@@ -32,6 +32,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       FUNCTION("armFastPath", ArmFastPath),
       FUNCTION("disarmFastPath", DisarmFastPath),
       FUNCTION("takeFastPathReport", TakeFastPathReport),
+      FUNCTION("listenTcp", ListenTcp),
+      FUNCTION("listenUnix", ListenUnix),
       FUNCTION("releasePages", ReleasePages),
       FUNCTION("spawn", Spawn),
   };
