@@ -4,6 +4,8 @@ import { createLog, type LogFormat } from './platform/log';
 import { detectLibc, loadNative, type Reaped } from './platform/native';
 import { normaliseRunOptions, type RunOptions } from './config/run-options';
 import { catchFromBoot, SignalIntake } from './platform/signal-intake';
+import { openListeners } from './platform/listeners';
+import { closeSync } from 'node:fs';
 import { realtimeRange, watchedSignals } from './platform/signals';
 
 export type { Reaped } from './platform/native';
@@ -12,11 +14,13 @@ export type { RunOptions } from './config/run-options';
 
 /** Lifecycle events: the command spawned, a signal forwarded, a child reaped, a restart ahead, the init done. */
 export interface InitEvents {
-  spawn: [{ pid: number; command: string[] }];
+  /** `taskId`: the worker's, 0 to N-1 (0 for one command). */
+  spawn: [{ pid: number; command: string[]; taskId: number }];
   signal: [{ received: string; signal: string; to: number }];
-  reap: [Reaped];
+  /** A run's end carries its `taskId`; an orphan's has none. */
+  reap: [Reaped & { taskId?: number }];
   /** The command ended and starts again after `delayMs` (`restart`): how it ended, which restart this is. */
-  restart: [{ attempt: number; delayMs: number; exitCode: number | null; signal: string | null }];
+  restart: [{ taskId: number; attempt: number; delayMs: number; exitCode: number | null; signal: string | null }];
   exit: [{ exitCode: number }];
 }
 
@@ -56,17 +60,19 @@ export class Init extends EventEmitter<InitEvents> {
     // Every event goes to the sink, so a listener attached at any time hears every later one.
     const log = createLog(verbosity, logFormat, { event });
     const native = loadNative(detectLibc());
+    const listeners = openListeners(native, options.listen); // a port in use throws here: nothing started
     const signals = watchedSignals(options.realtime);
     catchFromBoot(native, signals);
     const intake = new SignalIntake(native, signals);
     running = this;
     const end = () => {
       intake.close();
+      for (const fd of listeners.fds) closeSync(fd);
       running = undefined;
     };
     // Started on the next microtask, so listeners attached right after run() hear the spawn.
     this.exited = Promise.resolve()
-      .then(() => runSupervisor(options, native, log, intake))
+      .then(() => runSupervisor(options, listeners, native, log, intake))
       .finally(end);
   }
 }

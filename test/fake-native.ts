@@ -37,6 +37,8 @@ export class FakeNative implements Native {
   plan: FastPathPlan | undefined;
   /** Commands whose exec fails, with the errno. */
   readonly execFailures = new Map<string, number>();
+  /** What each spawn was asked for (the environment, the fds passed). */
+  readonly spawnOptions: SpawnOptions[] = [];
   /** Set to make the next spawn's fork fail (pids.max). */
   forkFails = false;
   /** Called with each command spawned: a test's script of what it does. */
@@ -191,7 +193,16 @@ export class FakeNative implements Native {
     return 0;
   }
 
-  spawn(_paths: Buffer[], argv: Buffer[], _options: SpawnOptions): { pid: number } | { errno: number } {
+  /** The fake kernel has no sockets: an fd number, as if one were open. */
+  listenTcp(): number {
+    return 3;
+  }
+  listenUnix(): number {
+    return 3;
+  }
+
+  spawn(_paths: Buffer[], argv: Buffer[], options: SpawnOptions): { pid: number } | { errno: number } {
+    this.spawnOptions.push(options);
     if (this.forkFails) throw Object.assign(new Error('vfork: Resource temporarily unavailable'), { code: 'EAGAIN' });
     const name = argv[0].toString();
     const errno = this.execFailures.get(name);

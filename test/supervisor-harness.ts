@@ -37,6 +37,8 @@ export interface HarnessOptions {
   before?: (native: FakeNative) => void;
   /** Signals the intake holds from before the start (the NODE_OPTIONS restart hands some over). */
   held?: number[];
+  /** --workers N: a pool. */
+  workers?: number;
 }
 
 /**
@@ -44,7 +46,7 @@ export interface HarnessOptions {
  * config makes them, the policy as the CLI makes it. `settle` runs what is due (microtasks, and
  * timers up to `ms` from now).
  */
-export function startSupervisor(given: GivenSettings = {}, { verbosity = 3, pid = 1, command = ['app'], foreground = false, throwOn, before, held = [] }: HarnessOptions = {}) {
+export function startSupervisor(given: GivenSettings = {}, { verbosity = 3, pid = 1, command = ['app'], foreground = false, throwOn, before, held = [], workers }: HarnessOptions = {}) {
   const native = new FakeNative(pid);
   before?.(native);
   const lines: Line[] = [];
@@ -57,11 +59,12 @@ export function startSupervisor(given: GivenSettings = {}, { verbosity = 3, pid 
   );
   const settings = normaliseSettings(given, DEFAULT_GRACE_MS, REALTIME);
   const commandBytes = command.map((word) => Buffer.from(word));
-  const options = { ...settings, command, commandBytes, searchPath: undefined, realtime: REALTIME };
+  const pool = workers === undefined ? {} : { workers: { count: workers, from: '--workers' } };
+  const options = { ...settings, ...pool, command, commandBytes, searchPath: undefined, realtime: REALTIME };
   const policy = policyFor(options, log, { foreground }, pid);
   let code: number | undefined;
   const world = { native, processes: native.table, log, intake: new SignalIntake(native, [], held), now: () => Date.now() };
-  const exited = supervise(policy, { commandBytes, searchPath: undefined, newSession: settings.newSession }, world).then((exitCode) => {
+  const exited = supervise(policy, { commandBytes, searchPath: undefined, newSession: settings.newSession, listeners: { fds: [], names: [] } }, world).then((exitCode) => {
     world.intake.close();
     code = exitCode;
   });

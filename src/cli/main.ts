@@ -4,6 +4,7 @@ import path from 'node:path';
 import { readCommandLine, startEnvironmentValue } from '../platform/command-bytes';
 import { commandOomScoreAdj } from '../platform/oom';
 import { releaseCleanPages } from '../platform/clean-pages';
+import { ListenError, openListeners } from '../platform/listeners';
 import { createLog, DEFAULT_VERBOSITY, writeAll } from '../platform/log';
 import { detectLibc, loadNative } from '../platform/native';
 import { restartWithoutNodeOptions, takeHandOver } from '../platform/node-options';
@@ -61,8 +62,9 @@ async function main(argv: string[]): Promise<number> {
   if (!handOver) await restartWithoutNodeOptions(native, intake, commandLine, log);
   // CMD's words as given, not as Node decoded them: the last ones of the command line.
   const bytes = { commandBytes: commandLine.slice(commandLine.length - options.command.length), searchPath: startEnvironmentValue('PATH') };
+  const listeners = openListeners(native, options.listen);
   // CMD first: setting up the inspector's look and the page release (both run on the loop) only delayed it.
-  const ended = runSupervisor({ ...options, ...bytes, realtime, oomScoreAdj: commandOomScoreAdj(log), ownsProcess: true }, native, log, intake);
+  const ended = runSupervisor({ ...options, ...bytes, realtime, oomScoreAdj: commandOomScoreAdj(log), ownsProcess: true }, listeners, native, log, intake);
   closeInspectorOpenedAtBoot(log);
   setTimeout(() => releaseCleanPages(native), RELEASE_PAGES_AFTER_MS).unref();
   return native.exit(await ended);
@@ -72,6 +74,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
     createLog(DEFAULT_VERBOSITY)('error', 'start-failed', error.message);
-    process.exit(error instanceof UsageError ? USAGE_EXIT_CODE : START_FAILURE_EXIT_CODE);
+    process.exit(error instanceof UsageError || error instanceof ListenError ? USAGE_EXIT_CODE : START_FAILURE_EXIT_CODE);
   },
 );

@@ -18,6 +18,12 @@ export interface SpawnOptions {
   foreground: boolean;
   /** Written to the child's /proc/self/oom_score_adj before exec; absent: inherited. */
   oomScoreAdj?: number;
+  /** `NAME=VALUE` entries over the init's own environment (an entry of the same name is replaced). */
+  environment?: Buffer[];
+  /** These fds become the command's 3, 4, ... in this order, blocking (socket activation); no other fd above 2 is inherited. */
+  passFds?: number[];
+  /** A variable set to the command's own pid between fork and exec (systemd's LISTEN_PID). */
+  pidVariable?: string;
 }
 
 /** How a signal is handled now, as sigaction reports it. */
@@ -103,6 +109,10 @@ export interface Native {
   disarmFastPath(): void;
   /** What the fast path forwarded (and failed to) since the last call, per received signal. */
   takeFastPathReport(): FastPathReport[];
+  /** A TCP socket bound to an IP literal (v4, or v6 without brackets) and port, listening, close-on-exec: its fd; throws with the errno's code (EADDRINUSE). */
+  listenTcp(host: string, port: number, backlog: number): number;
+  /** A unix stream socket bound to `path` (which must not exist), listening, close-on-exec: its fd; throws with the errno's code. */
+  listenUnix(path: string, backlog: number): number;
   /** madvise(MADV_DONTNEED) on [start, start + length): 0 or the errno. */
   releasePages(start: number, length: number): number;
   spawn(paths: Buffer[], argv: Buffer[], options: SpawnOptions): { pid: number } | { errno: number };

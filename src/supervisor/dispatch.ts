@@ -1,16 +1,18 @@
 import { SIGCONT, SIGHUP, SIGKILL } from '../platform/signals';
-import { exit, onChildren, onFailure, onTimer, onTreeEmpty, scheduleRestart, stopTree } from './endings';
+import { onChildren, onFailure, onTimer, onTreeEmpty, scheduleRestart } from './endings';
 import { execFailureCode, exitCodeOf, INIT_FAILURE_EXIT_CODE } from './exit-policy';
 import { restartsLeft } from './restart-policy';
 import type { Policy } from './policy';
+import { endRestarts, onWorkerStartFailed } from './pool';
 import { forwardToRuns, onSignalWhileRunning, recordForwards } from './running';
 import { decideSignal, fastPathPlan } from './signal-policy';
 import type { Effect, Event, History, Run, State } from './state';
-import { log, type Step } from './step';
+import { andThen, log, type Step } from './step';
+import { exit, stopTree } from './stop';
 
 /** Where the supervisor begins: nothing spawned, nothing restarted, no code yet. */
 export function initialState(): State {
-  return { kind: 'starting', history: { restarts: 0, backoffSteps: 0, ending: false, code: 0, swallow: [] } };
+  return { kind: 'starting', history: { restarts: 0, backoffSteps: {}, ending: false, code: 0, swallow: [] } };
 }
 
 /**
@@ -56,6 +58,9 @@ function startEffects(policy: Policy): Effect[] {
     const where = policy.pid === 1 ? 'PID 1' : `not PID 1 (pid ${policy.pid})`;
     effects.push({ kind: 'become-subreaper' }, log('info', 'subreaper', `${where}: registered as child subreaper, so orphans are reaped here`));
   }
+  const { workers, listen } = settings;
+  if (workers !== undefined) effects.push(log('info', 'workers', `${workers.count} workers (${workers.from})`, { workers: workers.count, from: workers.from }));
+  listen.forEach((address, index) => effects.push(log('info', 'listening', `listening on ${address.text} as fd ${3 + index} (${address.name})`, { address: address.text, fd: 3 + index, name: address.name })));
   // As tini: tsinit's own write to a terminal that the command owns (`stty tostop`) must go through.
   effects.push({ kind: 'ignore-terminal-stops' });
   // In a session of its own, the command can take the terminal only once tsinit lets it go.
@@ -64,12 +69,13 @@ function startEffects(policy: Policy): Effect[] {
 }
 
 function onSpawned(state: State, run: Run, policy: Policy): Step {
-  const spawned = log('info', 'spawned', `spawned ${policy.command.join(' ')} as pid ${run.pid}`, { pid: run.pid, command: policy.command });
+  const task = policy.pool ? ` (task ${run.taskId})` : '';
+  const spawned = log('info', 'spawned', `spawned ${policy.command.join(' ')} as pid ${run.pid}${task}`, { pid: run.pid, command: policy.command, taskId: run.taskId });
   switch (state.kind) {
     case 'starting':
     case 'restarting': {
       const history = state.kind === 'restarting' ? { ...state.history, restarts: state.attempt } : state.history;
-      const running: State = { kind: 'running', history, runs: [run], heldOnce: [], killAfterArmed: false };
+      const running: State = { kind: 'running', history, runs: [run], pool: { backingOff: [], finished: [] }, heldOnce: [], killAfterArmed: false };
       const timeout = policy.settings.timeoutMs;
       const timer: Effect[] = state.kind === 'starting' && timeout !== undefined ? [{ kind: 'arm', timer: 'timeout', ms: timeout }] : [];
       return [running, [spawned, ...timer, armFastPath(running.runs, history, policy)]];
@@ -107,6 +113,7 @@ function onSpawnFailed(state: State, event: Extract<Event, { type: 'spawn-failed
     }
     case 'running':
     case 'delaying':
+      if (policy.pool) return onWorkerStartFailed(state, event.taskId, code, `could not start (${event.errno ?? event.message})`, execCode ?? null, policy, [failed]);
       return stopTree({ ...state, history: { ...state.history, code, ending: true } }, `${file} could not start`, [failed], policy);
     case 'stopping':
       return [{ ...state, history: { ...state.history, code } }, [failed]];
@@ -123,8 +130,11 @@ function onSignal(state: State, signal: number, policy: Policy): Step {
   const ending = verdict.ends ? { ...history, ending: true } : history;
   switch (state.kind) {
     case 'running':
-    case 'delaying':
-      return onSignalWhileRunning({ ...state, history: ending }, signal, verdict, policy);
+    case 'delaying': {
+      const step = onSignalWhileRunning({ ...state, history: ending }, signal, verdict, policy);
+      // A pool's end: the workers in their back-off are not started again.
+      return verdict.ends && policy.pool ? andThen(step, [], (next) => (next.kind === 'running' || next.kind === 'delaying' ? endRestarts(next, signal, policy) : [next, []])) : step;
+    }
     case 'stopping': {
       // The runs still alive hear it at once, a second SIGTERM or ^C included; --delay is over.
       const [runs, effects] = forwardToRuns(state.runs, signal, verdict, policy);

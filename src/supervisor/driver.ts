@@ -1,4 +1,5 @@
 import { commandCandidates } from '../platform/command-path';
+import type { Listeners } from '../platform/listeners';
 import type { Log } from '../platform/log';
 import { errnoName, type FastPathPlan, type Native, type Reaped } from '../platform/native';
 import { readProcess } from '../platform/process-tree';
@@ -8,6 +9,7 @@ import { dispatch, initialState } from './dispatch';
 import type { Policy } from './policy';
 import type { Effect, Event, State, TimerName } from './state';
 import { TreeStop, type ProcessTable } from './tree-stop';
+import { runEnvironment } from './worker-environment';
 
 /** What the driver needs to start the command: its words and PATH as bytes, what its child sets up. */
 export interface SpawnRequest {
@@ -16,6 +18,8 @@ export interface SpawnRequest {
   newSession: boolean;
   /** CMD's oom_score_adj, set before its exec (see oom.ts); absent: inherited. */
   oomScoreAdj?: number;
+  /** --listen's sockets, handed to every run. */
+  listeners: Listeners;
 }
 
 /** The driver's world: the addon, /proc, the log, the signals watched since start-up, the clock. */
@@ -177,11 +181,13 @@ class Driver {
   }
 
   private spawn(taskId: number): void {
-    const { commandBytes, searchPath, newSession, oomScoreAdj } = this.spawnRequest;
+    const { commandBytes, searchPath, newSession, oomScoreAdj, listeners } = this.spawnRequest;
+    const { pool, taskIds, facts } = this.policy;
     this.intakeDue ||= !this.spawnedOnce;
     let spawned: ReturnType<Native['spawn']>;
     try {
-      spawned = this.world.native.spawn(commandCandidates(commandBytes[0], searchPath), commandBytes, { newSession, foreground: this.policy.facts.foreground, oomScoreAdj });
+      const environment = runEnvironment(taskId, pool ? taskIds.length : undefined, listeners);
+      spawned = this.world.native.spawn(commandCandidates(commandBytes[0], searchPath), commandBytes, { newSession, foreground: facts.foreground, oomScoreAdj, ...environment });
     } catch (error) {
       return this.post({ type: 'spawn-failed', taskId, message: (error as Error).message }); // vfork's EAGAIN: pids.max
     } finally {

@@ -1,21 +1,20 @@
 import type { Reaped } from '../platform/native';
 import { pidAndName } from '../platform/process-tree';
-import { SIGKILL, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU } from '../platform/signals';
+import { SIGKILL, SIGTSTP, SIGTTIN, SIGTTOU } from '../platform/signals';
 import { exitCodeOf, INIT_FAILURE_EXIT_CODE, TIMEOUT_EXIT_CODE } from './exit-policy';
 import { describeEnd, type Policy } from './policy';
-import { backoff, restartWanted } from './restart-policy';
-import { onHoldOver, type Up } from './running';
+import { onWorkerEnded, onWorkerRestartDue } from './pool';
+import { nextRestart, restartWanted } from './restart-policy';
+import { onHoldOver } from './running';
 import type { Effect, Event, History, Run, State, TimerName } from './state';
 import { andThen, log, type Step } from './step';
+import { announce, beginStop, cancelRunTimers, exit, stopTree } from './stop';
 
 // How runs end and what follows: reaped children, the timers, the tree's stop, the back-off, a
 // failure of tsinit, the exit. Part of dispatch (dispatch.ts), split off for its length.
 
 // The signals a terminal's job control stops a process with (Ctrl-Z, background reads and writes).
 const JOB_CONTROL_STOPS = [SIGTSTP, SIGTTIN, SIGTTOU];
-
-// How a stop of the tree is announced: why, and as which event at which level.
-type Announcement = Pick<Extract<Effect, { kind: 'signal-tree' }>, 'event' | 'why' | 'level' | 'fields'>;
 
 /** One SIGCHLD's worth: each child reaped (a run's end, an orphan, a leftover), then job-control stops. */
 export function onChildren(state: State, event: Extract<Event, { type: 'children' }>, policy: Policy): Step {
@@ -46,25 +45,29 @@ function onExited(state: State, status: Reaped, at: number, policy: Policy): Ste
     if (state.kind === 'stopping') return [state, [log('info', 'leftover-ended', `leftover ${pidAndName(status.pid, status.name)} ${ended}`, { ...status })]];
     return [state, [log(policy.orphanLevel, 'orphan-reaped', `reaped orphan ${pidAndName(status.pid, status.name)}, ${ended}`, { ...status })]];
   }
-  const exited = log('info', 'child-exited', `${file} (pid ${run.pid}) ${ended}`, { ...status });
+  const task = policy.pool ? ` (task ${run.taskId}, pid ${run.pid})` : ` (pid ${run.pid})`;
+  const exited = log('info', 'child-exited', `${file}${task} ${ended}`, { ...status, taskId: run.taskId });
   const runs = (state as { runs: readonly Run[] }).runs.filter((other) => other !== run);
   if (state.kind !== 'running' && state.kind !== 'delaying') return [{ ...state, runs } as State, [exited]]; // stopping: its code stands
+  if (policy.pool) return onWorkerEnded(state, run, status, at, policy, [exited]);
   const code = exitCodeOf(status, policy.settings.remapToZero);
   const history: History = { ...state.history, code };
-  const quiet = cancelRunTimers(state, policy);
   if (restartWanted(policy.settings.restart, state.history, run, status, code)) {
+    const quiet = cancelRunTimers(state, policy);
     const groups = [run.pid, ...runs.map((other) => other.pid)];
     const stopping: State = { kind: 'stopping', history, runs, groups, phase: 'term', after: { kind: 'restart', status, upMs: at - run.startedAt } };
     return beginStop(stopping, announce(`${file} exited; before it starts again`), policy, [exited, ...quiet]);
   }
-  return stopTree({ ...state, history, runs }, `${file} exited`, [exited, ...quiet], policy, [run.pid]);
+  return stopTree({ ...state, history, runs }, `${file} exited`, [exited], policy, [run.pid]);
 }
 
 /** A timer fired: --delay's, --kill-after, --timeout, the grace, the back-off; each only where it means something. */
 export function onTimer(state: State, timer: TimerName, policy: Policy): Step {
+  const up = state.kind === 'running' || state.kind === 'delaying';
   if (timer.startsWith('delay:')) return state.kind === 'delaying' ? onHoldOver(state, Number(timer.slice('delay:'.length)), policy) : [state, []];
+  if (timer.startsWith('restart:')) return up ? onWorkerRestartDue(state, Number(timer.slice('restart:'.length)), policy) : [state, []];
   const file = policy.command[0];
-  switch (timer as Exclude<TimerName, `delay:${number}`>) {
+  switch (timer as Exclude<TimerName, `delay:${number}` | `restart:${number}`>) {
     case 'timeout': {
       const since = 'history' in state && state.history.restarts > 0 ? ' since its first start' : '';
       const why = `${file} ran longer than ${policy.settings.timeoutMs} ms${since} (--timeout); exiting with code ${TIMEOUT_EXIT_CODE}`;
@@ -74,13 +77,13 @@ export function onTimer(state: State, timer: TimerName, policy: Policy): Step {
       if (state.kind === 'stopping' && state.after.kind === 'restart') {
         return [{ ...state, history: { ...state.history, code: TIMEOUT_EXIT_CODE, ending: true }, after: { kind: 'exit' } }, [warn]];
       }
-      if (state.kind !== 'running' && state.kind !== 'delaying') return [state, []]; // the command ended in time: its code stands
+      if (!up) return [state, []]; // the command ended in time: its code stands
       const history = { ...state.history, code: TIMEOUT_EXIT_CODE, ending: true };
       const stopping: State = { kind: 'stopping', history, runs: state.runs, groups: state.runs.map((run) => run.pid), phase: 'term', after: { kind: 'exit' } };
       return beginStop(stopping, { event: 'timeout', why, level: 'warn', fields }, policy, cancelRunTimers(state, policy));
     }
     case 'kill-after': {
-      if (state.kind !== 'running' && state.kind !== 'delaying') return [state, []];
+      if (!up) return [state, []];
       const effects: Effect[] = [];
       for (const run of state.runs) {
         effects.push(log('warn', 'kill-after', `${file} still running ${policy.settings.killAfterMs} ms after SIGTERM/SIGINT: SIGKILL to group ${run.pid}`));
@@ -112,12 +115,8 @@ export function onTreeEmpty(state: State, policy: Policy): Step {
  * went) and emitted as the API's `restart` event; `upMs`, how long that run stayed up.
  */
 export function scheduleRestart(history: History, what: string, status: { exitCode: number | null; signal: string | null }, upMs: number, policy: Policy, effects: Effect[]): Step {
-  const { delayMs, steps } = backoff(history.backoffSteps, upMs);
-  const attempt = history.restarts + 1;
-  const { max } = policy.settings.restart;
-  const of = Number.isFinite(max) ? ` of ${max}` : '';
-  const announce = log('warn', 'restart', `${policy.command[0]} ${what}; restart ${attempt}${of} in ${delayMs} ms`, { attempt, delayMs, ...status });
-  const restarting: State = { kind: 'restarting', history: { ...history, backoffSteps: steps }, attempt, delayMs };
+  const { attempt, delayMs, history: next, announce } = nextRestart(history, 0, what, status, upMs, policy);
+  const restarting: State = { kind: 'restarting', history: next, attempt, delayMs };
   return [restarting, [...effects, announce, { kind: 'arm', timer: 'restart', ms: delayMs }]];
 }
 
@@ -130,7 +129,7 @@ export function onFailure(state: State, message: string, policy: Policy): Step {
       return exit(INIT_FAILURE_EXIT_CODE, [fatal, { kind: 'cancel', timer: 'restart' }]);
     case 'running':
     case 'delaying':
-      return stopTree({ ...state, history: { ...state.history, code: INIT_FAILURE_EXIT_CODE, ending: true } }, 'tsinit failed', [fatal, ...cancelRunTimers(state, policy)], policy);
+      return stopTree({ ...state, history: { ...state.history, code: INIT_FAILURE_EXIT_CODE, ending: true } }, 'tsinit failed', [fatal], policy);
     case 'stopping': {
       // The stop itself may be what failed: no second grace, SIGKILL now, or out if that was done.
       const history = { ...state.history, code: INIT_FAILURE_EXIT_CODE, ending: true };
@@ -141,44 +140,4 @@ export function onFailure(state: State, message: string, policy: Policy): Step {
     case 'exiting':
       return [state, [fatal]];
   }
-}
-
-/**
- * The tree is stopped around the runs still alive, or after the last one ended. With no grace:
- * once the command has ended tsinit exits at once, as tini does (as PID 1 the kernel then kills
- * the rest); a command still alive (tsinit failed) gets SIGKILL first, never left running.
- */
-export function stopTree(state: Up, why: string, effects: Effect[], policy: Policy, ended: number[] = []): Step {
-  if (policy.settings.graceMs === 0 && state.runs.length === 0) return exit(state.history.code, [{ kind: 'disarm-fast-path' }, ...effects]);
-  const groups = [...ended, ...state.runs.map((run) => run.pid)];
-  const stopping: State = { kind: 'stopping', history: state.history, runs: state.runs, groups, phase: 'term', after: { kind: 'exit' } };
-  return beginStop(stopping, announce(why), policy, effects);
-}
-
-function announce(why: string): Announcement {
-  return { event: 'shutdown', why, level: 'info' };
-}
-
-// SIGTERM to the whole tree and the grace armed; with no grace (when the tree must go all the
-// same: the timeout, a restart), SIGKILL at once.
-function beginStop(state: Extract<State, { kind: 'stopping' }>, announcement: Announcement, policy: Policy, effects: Effect[]): Step {
-  const { graceMs } = policy.settings;
-  const disarm: Effect = { kind: 'disarm-fast-path' };
-  const { groups } = state;
-  if (graceMs === 0) return [{ ...state, phase: 'kill' }, [...effects, disarm, { kind: 'signal-tree', signal: SIGKILL, groups, ...announcement }]];
-  return [state, [...effects, disarm, { kind: 'arm', timer: 'grace', ms: graceMs }, { kind: 'signal-tree', signal: SIGTERM, groups, ...announcement }]];
-}
-
-/** The code is known: logged, then the driver's exit. */
-export function exit(code: number, effects: Effect[]): Step {
-  return [{ kind: 'exiting', code }, [...effects, log('info', 'exit', `exiting with code ${code}`, { exitCode: code }), { kind: 'exit', code }]];
-}
-
-// A run's own timers (--kill-after, --delay's holds) mean nothing once it is gone or stopped.
-function cancelRunTimers(state: Up, policy: Policy): Effect[] {
-  const held = (state.kind === 'delaying' ? state.held : []).flatMap(({ signal }): Effect[] => {
-    const name = policy.signalName(signal);
-    return [{ kind: 'cancel', timer: `delay:${signal}` }, log('info', 'signal-dropped', `${name} held by --delay not forwarded: its run ended or is stopped`, { signal: name })];
-  });
-  return [...(state.killAfterArmed ? [{ kind: 'cancel', timer: 'kill-after' } as const] : []), ...held];
 }

@@ -10,6 +10,8 @@ export interface Policy {
   readonly command: readonly string[];
   /** The workers' task ids: [0] for one command. */
   readonly taskIds: readonly number[];
+  /** --workers: each worker restarts alone, in place, and the pool ends when every one is done. */
+  readonly pool: boolean;
   /** tsinit's own pid: 1, or a subreaper's. */
   readonly pid: number;
   readonly facts: SignalFacts;

@@ -1,5 +1,7 @@
 import type { Reaped } from '../platform/native';
+import type { Policy } from './policy';
 import type { History, Run } from './state';
+import { log } from './step';
 import type { RestartPolicy } from './settings';
 
 // Restart back-off: doubles from the first delay up to the cap; back to the first once a run
@@ -28,4 +30,22 @@ export function restartsLeft(policy: RestartPolicy, history: History): boolean {
 export function backoff(steps: number, upMs: number): { delayMs: number; steps: number } {
   const step = upMs >= BACKOFF_RESET_AFTER_MS ? 0 : steps;
   return { delayMs: Math.min(BACKOFF_FIRST_MS * 2 ** step, BACKOFF_CAP_MS), steps: step + 1 };
+}
+
+/**
+ * The next restart of task `taskId`: its attempt number, its own back-off, the history with its
+ * back-off counted, and the warning that announces it. A pool draws from its budget only when the
+ * restart is due (as tornado, whose restarts are immediate: a failure that finds the budget spent
+ * comes after every restart drawn has run), so its warning says how many were made so far.
+ * `upMs`, how long the last run stayed up.
+ */
+export function nextRestart(history: History, taskId: number, what: string, status: { exitCode: number | null; signal: string | null }, upMs: number, policy: Policy) {
+  const { delayMs, steps } = backoff(history.backoffSteps[taskId] ?? 0, upMs);
+  const attempt = history.restarts + 1;
+  const { max } = policy.settings.restart;
+  const of = Number.isFinite(max) ? ` of ${max}` : '';
+  const when = policy.pool ? `starts again in ${delayMs} ms (restarts made: ${history.restarts}${of})` : `restart ${attempt}${of} in ${delayMs} ms`;
+  const task = policy.pool ? ` (task ${taskId})` : '';
+  const announce = log('warn', 'restart', `${policy.command[0]}${task} ${what}; ${when}`, { taskId, attempt, delayMs, ...status });
+  return { attempt, delayMs, announce, history: { ...history, backoffSteps: { ...history.backoffSteps, [taskId]: steps } } };
 }

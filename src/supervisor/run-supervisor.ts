@@ -1,3 +1,4 @@
+import type { Listeners } from '../platform/listeners';
 import type { Log } from '../platform/log';
 import { errnoName, type Native } from '../platform/native';
 import { signalProcess } from '../platform/process-signal';
@@ -26,10 +27,10 @@ export interface SupervisorOptions extends Settings {
   ownsProcess?: boolean;
 }
 
-/** Supervises the command until nothing is left; resolves with the exit code. */
-export function runSupervisor(options: SupervisorOptions, native: Native, log: Log, intake: SignalIntake): Promise<number> {
+/** Supervises the command (or the pool) with --listen's sockets open, until nothing is left; resolves with the exit code. */
+export function runSupervisor(options: SupervisorOptions, listeners: Listeners, native: Native, log: Log, intake: SignalIntake): Promise<number> {
   const policy = policyFor(options, log, { foreground: native.isTerminal(0) }, process.pid);
-  const spawnRequest = { commandBytes: options.commandBytes, searchPath: options.searchPath, newSession: options.newSession, oomScoreAdj: options.oomScoreAdj };
+  const spawnRequest = { commandBytes: options.commandBytes, searchPath: options.searchPath, newSession: options.newSession, oomScoreAdj: options.oomScoreAdj, listeners };
   const processes = { descendants: descendantsOf, ours: procIsOurs, signal: signalProcess.bind(null, native) };
   return supervise(policy, spawnRequest, {
     native,
@@ -44,17 +45,20 @@ export function runSupervisor(options: SupervisorOptions, native: Native, log: L
 /** The policy dispatch decides by: the options, what is logged, the terminal, tsinit's pid. */
 export function policyFor(options: SupervisorOptions, log: Log, facts: SignalFacts, pid: number): Policy {
   const orphanLevel = options.warnOnReap ? 'warn' : 'debug';
+  const workers = options.workers?.count ?? 1;
+  const pool = options.workers !== undefined;
   return {
     settings: options,
     command: options.command,
-    taskIds: [0],
+    taskIds: Array.from({ length: workers }, (_, taskId) => taskId),
+    pool,
     pid,
     facts,
     signals: forwardableSignals(options.realtime),
     fastPath: {
       report: log.wants('debug'),
       reapOrphans: !log.wants(orphanLevel) && !facts.foreground, // each reap is logged; a stopped command suspends tsinit
-      exit: options.ownsProcess === true && !log.wants('info'),
+      exit: options.ownsProcess === true && !log.wants('info') && !pool, // a pool's end is the supervisor's to decide
     },
     orphanLevel,
     signalName: (signal) => signalName(signal, options.realtime),

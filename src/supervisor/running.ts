@@ -15,7 +15,7 @@ export function onSignalWhileRunning(state: Up, signal: number, verdict: Verdict
   const again = held.some((hold) => hold.signal === signal);
   if (again || (held.length > 0 && verdict.releasesHeld)) {
     const name = policy.signalName(signal);
-    let step: Step = [{ kind: 'running', history: state.history, runs: state.runs, heldOnce: state.heldOnce, killAfterArmed: state.killAfterArmed }, []];
+    let step: Step = [running(state), []];
     for (const hold of held) {
       const waiting = policy.signalName(hold.signal);
       const released: Effect[] = [
@@ -43,8 +43,13 @@ export function onSignalWhileRunning(state: Up, signal: number, verdict: Verdict
 export function onHoldOver(state: Up, signal: number, policy: Policy): Step {
   if (state.kind !== 'delaying' || !state.held.some((hold) => hold.signal === signal)) return [state, []];
   const held = state.held.filter((hold) => hold.signal !== signal);
-  const next: Up = held.length > 0 ? { ...state, held } : { kind: 'running', history: state.history, runs: state.runs, heldOnce: state.heldOnce, killAfterArmed: state.killAfterArmed };
+  const next: Up = held.length > 0 ? { ...state, held } : running(state);
   return forwardWhileRunning(next, signal, decideSignal(signal, policy.settings, policy.facts), policy);
+}
+
+// The same, with nothing held.
+function running(state: Up): Up {
+  return { kind: 'running', history: state.history, runs: state.runs, pool: state.pool, heldOnce: state.heldOnce, killAfterArmed: state.killAfterArmed };
 }
 
 // A forward while the runs are up also starts --kill-after's count, once.

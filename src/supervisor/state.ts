@@ -20,15 +20,22 @@ export interface Held {
 
 /** What the whole life remembers, whatever the state: restarts made, and the exit code as it stands. */
 export interface History {
+  /** Restarts made, all task ids together: one budget. */
   readonly restarts: number;
-  /** Restarts since a run last stayed up long enough to reset the back-off. */
-  readonly backoffSteps: number;
+  /** Per task id: restarts since its run last stayed up long enough to reset its back-off. */
+  readonly backoffSteps: Readonly<Record<number, number>>;
   /** A SIGTERM or SIGINT, the timeout or a failure came: nothing is started again. */
   readonly ending: boolean;
   /** The code tsinit exits with if it ended now. */
   readonly code: number;
   /** Signals the kernel sends tsinit once for its own doing (giving up the terminal), not to forward. */
   readonly swallow: readonly number[];
+}
+
+/** A pool's workers that do not run now: in their back-off, or done; each with its last run's code (and how it ended). */
+export interface Pool {
+  readonly backingOff: readonly { readonly taskId: number; readonly code: number; readonly ended: string }[];
+  readonly finished: readonly { readonly taskId: number; readonly code: number }[];
 }
 
 /** After the tree is stopped: exit, or start the command again after its back-off. */
@@ -42,11 +49,19 @@ export type AfterStop = { readonly kind: 'exit' } | { readonly kind: 'restart'; 
  */
 export type State =
   | { readonly kind: 'starting'; readonly history: History }
-  | { readonly kind: 'running'; readonly history: History; readonly runs: readonly Run[]; readonly heldOnce: readonly number[]; readonly killAfterArmed: boolean }
+  | {
+      readonly kind: 'running';
+      readonly history: History;
+      readonly runs: readonly Run[];
+      readonly pool: Pool;
+      readonly heldOnce: readonly number[];
+      readonly killAfterArmed: boolean;
+    }
   | {
       readonly kind: 'delaying';
       readonly history: History;
       readonly runs: readonly Run[];
+      readonly pool: Pool;
       readonly heldOnce: readonly number[];
       readonly killAfterArmed: boolean;
       readonly held: readonly Held[];
@@ -64,8 +79,8 @@ export type State =
   | { readonly kind: 'restarting'; readonly history: History; readonly attempt: number; readonly delayMs: number }
   | { readonly kind: 'exiting'; readonly code: number };
 
-/** The timers the supervisor arms; a delay's timer is named by its signal. */
-export type TimerName = 'timeout' | 'kill-after' | 'grace' | 'restart' | `delay:${number}`;
+/** The timers the supervisor arms; a delay's timer is named by its signal, a worker's back-off by its task id. */
+export type TimerName = 'timeout' | 'kill-after' | 'grace' | 'restart' | `restart:${number}` | `delay:${number}`;
 
 /** What happens to the supervisor: from the kernel, the addon, a timer, or the supervisor's own work. */
 export type Event =
