@@ -1,4 +1,5 @@
 import { DEFAULT_GRACE } from '../config/settings';
+import { MAX_WORKERS, POOL_RESTART } from '../config/workers';
 
 /** Help text for -h/--help; OPTION_TABLE lists the options in its order. */
 export const HELP = `Usage: tsinit [OPTIONS] [--] COMMAND [ARG...]
@@ -25,6 +26,14 @@ Options:
   --restart POLICY      no (default), on-failure[:N] or always[:N]: start COMMAND again after it
                         ends (a failure: exit code not 0, or a signal not forwarded by tsinit),
                         at most N times, backing off from 100ms to 30s; a SIGTERM/SIGINT ends it
+  --workers N|auto      run N copies of COMMAND (1-${MAX_WORKERS}; auto: the CPUs the container's cgroup
+                        grants), each with TSINIT_TASK_ID 0..N-1 and TSINIT_WORKERS=N; one that
+                        fails starts again with its id (default --restart ${POOL_RESTART}: one
+                        budget for all)
+  --listen [NAME=]ADDR  open a listening socket before the first start and hand it to every run
+                        as fd 3, 4, ... (LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES); ADDR is
+                        tcp:IP:PORT, tcp:[IPv6]:PORT or unix:PATH; NAME defaults to ADDR with
+                        each ':' made '-' (tcp:0.0.0.0:80 is tcp-0.0.0.0-80); repeatable
   -p SIGNAL             have SIGNAL sent to tsinit when its parent dies
   -s                    register as a child subreaper (automatic when not PID 1)
   -l                    print the license
@@ -34,7 +43,8 @@ Options:
 -r and --delay take any signal tsinit forwards: not KILL, STOP, CHLD, TTIN or TTOU.
 Durations: 500ms, 10s, 1.5s, 2m, or a number of seconds.
 Environment: TSINIT_VERBOSITY (0-3), TSINIT_SUBREAPER, TSINIT_KILL_PROCESS_GROUP,
-TSINIT_TIMEOUT, TSINIT_DELAY (rules joined by commas), TSINIT_RESTART; tini's
+TSINIT_TIMEOUT, TSINIT_DELAY (rules joined by commas), TSINIT_RESTART, TSINIT_WORKERS,
+TSINIT_LISTEN (addresses joined by commas); tini's
 TINI_* and dumb-init's DUMB_INIT_SETSID, DUMB_INIT_DEBUG too. Booleans: empty, 1, true, yes,
 on mean on; 0, false, no, off mean off. Flags beat the environment.
 `;

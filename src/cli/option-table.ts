@@ -15,6 +15,8 @@ export const OPTION_TABLE = [
   { key: 'timeout', long: 'timeout', value: true, repeat: false },
   { key: 'delay', long: 'delay', value: true, repeat: true },
   { key: 'restart', long: 'restart', value: true, repeat: false },
+  { key: 'workers', long: 'workers', value: true, repeat: false },
+  { key: 'listen', long: 'listen', value: true, repeat: true },
   { key: 'parentDeathSignal', short: 'p', value: true, repeat: false },
   { key: 'subreaper', short: 's', value: false, repeat: false },
   { key: 'license', short: 'l', value: false, repeat: false },

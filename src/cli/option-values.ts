@@ -31,3 +31,8 @@ export function rewriteRules({ value: rules, by }: Said<string[]>): [string, str
 export function exitCodes({ value: codes }: Said<string[]>): (number | string)[] {
   return codes.map((text) => (/^\d+$/.test(text) ? Number(text) : text));
 }
+
+/** `N` or `auto`: digits become a number, anything else stays text for the settings check to refuse as typed. */
+export function workersValue({ value: text }: Said<string>): number | string {
+  return /^\d+$/.test(text) ? Number(text) : text;
+}

@@ -1,10 +1,10 @@
 import { EnvironmentError, fromEnvironment, type Said } from '../config/environment';
-import { DEFAULT_GRACE_MS, normaliseSettings, SettingError, type Settings } from '../config/settings';
+import { DEFAULT_GRACE_MS, normaliseSettings, SettingError, type SettingSources, type Settings } from '../config/settings';
 import { DEFAULT_VERBOSITY, type LogFormat } from '../platform/log';
 import type { RealtimeRange } from '../platform/signals';
 import { getopt } from './getopt';
 import { OPTION_TABLE } from './option-table';
-import { delayRules, durationMs, exitCodes, rewriteRules } from './option-values';
+import { delayRules, durationMs, exitCodes, rewriteRules, workersValue } from './option-values';
 import { refusalMessage, type SaidSettings } from './refusal-message';
 import { UsageError } from './usage-error';
 
@@ -22,7 +22,7 @@ export interface Options extends Settings {
 }
 
 /** Parses `tsinit [OPTIONS] [--] COMMAND [ARG...]` and the environment; options stop at the first non-option. */
-export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: RealtimeRange): Options {
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: RealtimeRange, sources: Partial<Pick<SettingSources, 'cwd' | 'cpus'>> = {}): Options {
   const { found, command } = getopt(argv, OPTION_TABLE);
   if (command.length === 0 && !found.help && !found.version && !found.license) {
     throw new UsageError('missing command: tsinit [OPTIONS] -- COMMAND [ARG...]');
@@ -41,6 +41,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: R
     timeoutMs: fromFlag(found.timeout, '--timeout') ?? fromEnvironment.timeout(env),
     delays: fromFlag(found.delay, '--delay') ?? fromEnvironment.delays(env),
     restart: fromFlag(found.restart, '--restart') ?? fromEnvironment.restart(env),
+    workers: fromFlag(found.workers, '--workers') ?? fromEnvironment.workers(env),
+    listen: fromFlag(found.listen, '--listen') ?? fromEnvironment.listen(env),
   } satisfies SaidSettings;
   try {
     const settings = normaliseSettings(
@@ -59,9 +61,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, realtime: R
         timeoutMs: said.timeoutMs && durationMs(said.timeoutMs),
         delays: said.delays && delayRules(said.delays),
         restart: said.restart?.value,
+        workers: said.workers && workersValue(said.workers),
+        listen: said.listen?.value,
       },
       DEFAULT_GRACE_MS,
       realtime,
+      said.workers === undefined ? sources : { ...sources, workersFrom: said.workers.by },
     );
     const verbosity = found.verbose === undefined ? (fromEnvironment.verbosity(env) ?? DEFAULT_VERBOSITY) : DEFAULT_VERBOSITY + found.verbose;
     return { ...settings, command, help: found.help ?? false, version: found.version ?? false, license: found.license ?? false, verbosity, logFormat };

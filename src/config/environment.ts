@@ -49,6 +49,12 @@ export const fromEnvironment = {
 
   /** TSINIT_RESTART, a restart policy. */
   restart: (env: NodeJS.ProcessEnv): Said<string> | undefined => said(env, 'TSINIT_RESTART', (text) => text),
+
+  /** TSINIT_WORKERS, a number of workers or `auto`. */
+  workers: (env: NodeJS.ProcessEnv): Said<string> | undefined => said(env, 'TSINIT_WORKERS', (text) => text),
+
+  /** TSINIT_LISTEN, `[NAME=]ADDR` words joined by commas. */
+  listen: (env: NodeJS.ProcessEnv): Said<string[]> | undefined => said(env, 'TSINIT_LISTEN', (text) => text.split(',')),
 };
 
 function dumbInitSetsid(env: NodeJS.ProcessEnv): boolean | undefined {

@@ -1,5 +1,5 @@
 import { DEFAULT_VERBOSITY, MAX_VERBOSITY, type LogFormat } from '../platform/log';
-import { DEFAULT_GRACE_MS, normaliseSettings, SettingError, type Settings } from './settings';
+import { DEFAULT_GRACE_MS, normaliseSettings, SettingError, type SettingSources, type Settings } from './settings';
 import type { RealtimeRange } from '../platform/signals';
 
 /** How `run` supervises the command; every field but `command` is optional, as CLI flags are. */
@@ -22,8 +22,12 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Hold each named signal this many milliseconds before forwarding it (`--delay TERM:5s` is `{ SIGTERM: 5000 }`); not KILL, STOP, CHLD, TTIN, TTOU, which tsinit never forwards. */
   delays?: Record<string, number>;
-  /** Start the command again after it ends: `no` (default), `on-failure[:N]` or `always[:N]` (`--restart`). */
+  /** Start the command again after it ends: `no` (default; with `workers`, `on-failure:100`), `on-failure[:N]` or `always[:N]` (`--restart`). */
   restart?: string;
+  /** Run this many copies of the command (1..1024), each with TSINIT_TASK_ID 0..N-1 and TSINIT_WORKERS N; `auto`: the CPUs the container's cgroup grants, counted now (`--workers`). */
+  workers?: number | 'auto';
+  /** Listening sockets opened before the first start and handed to every run as fd 3, 4, ...: `[NAME=]ADDR`, ADDR `tcp:IP:PORT`, `tcp:[IPv6]:PORT` or `unix:PATH` (relative to the current directory now) (`--listen`). */
+  listen?: string[];
   /** The signal this process gets when its parent dies (`-p`). */
   parentDeathSignal?: string | number;
   /** Register as child subreaper even as PID 1 (always done when not PID 1) (`-s`). */
@@ -37,9 +41,9 @@ export interface RunOptions {
 }
 
 /** RunOptions checked field by field: a bad one is a TypeError naming it, never a half-started init. */
-export function normaliseRunOptions(options: RunOptions, realtime: RealtimeRange) {
+export function normaliseRunOptions(options: RunOptions, realtime: RealtimeRange, sources: Partial<Pick<SettingSources, 'cwd' | 'cpus'>> = {}) {
   if (typeof options !== 'object' || options === null) throw new TypeError('run: options must be an object');
-  const { command, successCodes, rewrite, delays } = options;
+  const { command, successCodes, rewrite, delays, listen } = options;
   if (!Array.isArray(command) || command.length === 0 || !command.every((arg) => typeof arg === 'string')) {
     throw new TypeError('run: command must be a non-empty array of strings');
   }
@@ -47,9 +51,10 @@ export function normaliseRunOptions(options: RunOptions, realtime: RealtimeRange
   if (successCodes !== undefined && !Array.isArray(successCodes)) throw new TypeError('run: successCodes must be an array of exit codes');
   if (rewrite !== undefined && (typeof rewrite !== 'object' || rewrite === null)) throw new TypeError('run: rewrite must be an object of signal: signal');
   if (delays !== undefined && (typeof delays !== 'object' || delays === null)) throw new TypeError('run: delays must be an object of signal: milliseconds');
+  if (listen !== undefined && !Array.isArray(listen)) throw new TypeError('run: listen must be an array of addresses');
   let settings: Settings;
   try {
-    settings = normaliseSettings({ ...options, rewrites: rewrite && Object.entries(rewrite), delays: delays && Object.entries(delays) }, DEFAULT_GRACE_MS, realtime);
+    settings = normaliseSettings({ ...options, rewrites: rewrite && Object.entries(rewrite), delays: delays && Object.entries(delays) }, DEFAULT_GRACE_MS, realtime, { ...sources, workersFrom: 'run() workers' });
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     const field = error.setting === 'rewrites' ? 'rewrite' : error.setting;

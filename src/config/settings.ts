@@ -1,8 +1,13 @@
 import { MAX_TIMER_MS, parseDuration } from './durations';
+import { containerCpus, type CpuCount } from '../platform/cpu-count';
 import { forwardableSignals, parseSignal, signalName, type RealtimeRange } from '../platform/signals';
 import type { RestartPolicy, Settings } from '../supervisor/settings';
+import { listenAddresses } from './listen';
+import { SettingError } from './setting-error';
+import { POOL_RESTART, workerCount } from './workers';
 
 export type { Settings } from '../supervisor/settings';
+export { SettingError } from './setting-error';
 
 /** How long leftovers get between SIGTERM and SIGKILL once CMD is gone, unless --grace says. */
 export const DEFAULT_GRACE = '5s';
@@ -24,22 +29,24 @@ export interface GivenSettings {
   timeoutMs?: unknown;
   delays?: [unknown, unknown][];
   restart?: unknown;
+  /** A number of workers, or `auto`. */
+  workers?: unknown;
+  /** `[NAME=]ADDR` words. */
+  listen?: unknown[];
 }
 
-/** A setting refused: which, its value, what it wants, and why if the value alone does not say. Each front end words it its own way. */
-export class SettingError extends Error {
-  constructor(
-    readonly setting: keyof GivenSettings,
-    readonly value: unknown,
-    readonly want: string,
-    readonly why?: string,
-  ) {
-    super(`${setting} must be ${want}, not ${String(value)}${why === undefined ? '' : ` (${why})`}`);
-  }
+/** What the check reads besides the values: who gave a worker count (said at -v), the directory unix paths are relative to, the CPU count for `auto`. */
+export interface SettingSources {
+  workersFrom: string;
+  cwd: () => string;
+  cpus: () => CpuCount;
 }
+
+const SOURCES: SettingSources = { workersFrom: 'workers', cwd: () => process.cwd(), cpus: () => containerCpus() };
 
 /** The one check of settings, for the command line and `run` alike; throws a SettingError. */
-export function normaliseSettings(given: GivenSettings, defaultGraceMs: number, realtime: RealtimeRange): Settings {
+export function normaliseSettings(given: GivenSettings, defaultGraceMs: number, realtime: RealtimeRange, sources: Partial<SettingSources> = {}): Settings {
+  const { workersFrom, cwd, cpus } = { ...SOURCES, ...sources };
   const signal = (setting: keyof GivenSettings, value: unknown) => {
     const number = typeof value === 'string' || typeof value === 'number' ? parseSignal(String(value), realtime) : undefined;
     if (number === undefined) throw new SettingError(setting, value, 'a signal name or number');
@@ -52,6 +59,7 @@ export function normaliseSettings(given: GivenSettings, defaultGraceMs: number, 
     if (!forwardableSignals(realtime).includes(number)) throw new SettingError(setting, value, 'a signal tsinit forwards', `tsinit never forwards ${signalName(number, realtime)}`);
     return number;
   };
+  const workers = workerCount(given.workers, workersFrom, cpus);
   return {
     singleChild: flag(given, 'singleChild'),
     newSession: flag(given, 'newSession'),
@@ -69,7 +77,10 @@ export function normaliseSettings(given: GivenSettings, defaultGraceMs: number, 
     killAfterMs: milliseconds('killAfterMs', given.killAfterMs),
     timeoutMs: noneIfZero(milliseconds('timeoutMs', given.timeoutMs)),
     delays: new Map((given.delays ?? []).map(([held, ms]) => [ruled('delays', held), milliseconds('delays', ms)!])),
-    restart: restartPolicy(given.restart),
+    // A pool restarts a failed worker unless told otherwise, as tornado's.
+    restart: restartPolicy(given.restart ?? (workers === undefined ? undefined : POOL_RESTART)),
+    workers,
+    listen: given.listen === undefined ? [] : listenAddresses(given.listen, cwd()),
   };
 }
 
