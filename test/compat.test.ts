@@ -192,6 +192,14 @@ describe('bad input: one line, exit 2, the command never started', () => {
     [['-c', '-g'], {}, '-c (signal the command alone) and -g (signal its group) contradict each other'],
     [[], { TSINIT_SUBREAPER: 'maybe' }, 'bad TSINIT_SUBREAPER=maybe (want 1, true, yes, on or 0, false, no, off)'],
     [[], { TSINIT_VERBOSITY: 'loud' }, 'bad TSINIT_VERBOSITY=loud (want 0-3)'],
+    [['--workers', '0'], {}, 'bad worker count for --workers: 0 (want 1-1024 or auto)'],
+    [['--workers', 'lots'], {}, 'bad worker count for --workers: lots (want 1-1024 or auto)'],
+    [[], { TSINIT_WORKERS: '1025' }, 'bad worker count for TSINIT_WORKERS: 1025 (want 1-1024 or auto)'],
+    [['--listen', 'tcp:localhost:80'], {}, 'bad address for --listen: tcp:localhost:80 (want tcp:IP:PORT, tcp:[IPv6]:PORT or unix:PATH)'],
+    [['--listen', 'tcp:0.0.0.0:0'], {}, 'bad port for --listen: tcp:0.0.0.0:0 (want 1-65535)'],
+    [['--listen', 'my web=tcp:0.0.0.0:8080'], {}, "bad name for --listen: my web (want letters, digits, '_', '.' and '-', at most 255)"],
+    [['--listen', 'tcp:[::]:8080', '--listen', 'tcp:[::0]:8080'], {}, 'same address twice for --listen: tcp:[::0]:8080 (given before as tcp:[::]:8080)'],
+    [[], { TSINIT_LISTEN: 'tcp:0.0.0.0:8080,unix:' }, 'bad address for TSINIT_LISTEN: unix: (want tcp:IP:PORT, tcp:[IPv6]:PORT or unix:PATH)'],
   ])('%j %j', async (args, env, message) => {
     const marker = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-')), 'started');
     expect(await runInit([...args, 'touch', marker], { env })).toEqual({ code: 2, stdout: '', stderr: `[tsinit] ${message}\n` });
