@@ -13,6 +13,9 @@ const PLAN = 'targets: [1073741824], group: true, forwardAs: Array(65), reapOrph
 const ACCEPTED = [
   'spawn(["/nonexistent"], ["x"], {newSession: undefined}): returned', // undefined is its default
   'spawn(["/nonexistent"], ["x"], {oomScoreAdj: undefined}): returned',
+  'spawn(["/nonexistent"], ["x"], {environment: undefined}): returned',
+  'spawn(["/nonexistent"], ["x"], {passFds: undefined}): returned',
+  'spawn(["/nonexistent"], ["x"], {pidVariable: undefined}): returned',
   `armFastPath({${PLAN}, exit: undefined}): returned`, // no exit: the plan's exit is optional
   'kill(-1, 0): returned', // signal 0 to everyone: a question, not an act
   'spawn(["/nonexistent"], ["x"], {oomScoreAdj: -1}): returned',
@@ -23,10 +26,14 @@ const ACCEPTED = [
   'execve("x", ["x"]): Error', // ENOENT, thrown as errno
   'execve("/nonexistent", ["x","x"]): Error',
   'spawn(["/nonexistent"], ["x","x"], {}): returned',
+  'spawn(["/nonexistent"], ["x"], {pidVariable: "x"}): returned', // a name as good as any
+  'listenUnix("x", 1): returned', // a relative path, in the feeder's own directory
   'spawn(["/nonexistent"], ["x"], {}): returned',
   'catchSignals([], []): returned',
   'catchSignals([28], []): returned',
   'spawn(["/nonexistent"], ["x"], []): returned', // an array is an object: no options in it
+  'spawn(["/nonexistent"], ["x"], {environment: []}): returned', // no entries: environ
+  'spawn(["/nonexistent"], ["x"], {passFds: []}): returned', // no fds passed
   'reapAll([]): returned', // no pid asked for
   'armFastPath({targets: [], group: true, forwardAs: Array(65), reapOrphans: true, report: true, exit: {exitCodes: Array(256), signalCodes: Array(65), always: false}}): returned',
   'spawn(["/nonexistent"], ["x"], [null,null,1]): returned',
@@ -45,8 +52,8 @@ describe('the addon, built with AddressSanitizer, fed wrong arguments', () => {
     expect(fed.stderr()).toBe(''); // no sanitizer report
     expect(code).toBe(0);
     const lines = fed.stdout().trimEnd().split('\n');
-    expect(lines.slice(-5)).toEqual(['caught ["default","default"]', 'thread 0', 'report [] signals []', 'reaped [] nothing left true', 'done']);
-    const standing = lines.filter((line) => !line.endsWith(': TypeError') && !/^(caught|thread|report|reaped|done)/.test(line));
+    expect(lines.slice(-6)).toEqual(['fds left by the failures 0', 'caught ["default","default"]', 'thread 0', 'report [] signals []', 'reaped [] nothing left true', 'done']);
+    const standing = lines.filter((line) => !line.endsWith(': TypeError') && !/^(fds left|caught|thread|report|reaped|done)/.test(line));
     expect(standing.filter((line) => !line.startsWith('execve("xxxx'))).toEqual(ACCEPTED);
     expect(standing.find((line) => line.startsWith('execve("xxxx'))).toMatch(/\): Error$/); // ENAMETOOLONG, not cut at 4095
     expect(lines).toEqual(
@@ -55,6 +62,18 @@ describe('the addon, built with AddressSanitizer, fed wrong arguments', () => {
         'kill(2147483648, 0): TypeError',
         'spawn(["/nonexistent"], ["x"], null): TypeError',
         'reapAll(NaN): TypeError',
+        'spawn(["/nonexistent"], ["x"], {passFds: Array(65)}): TypeError', // above the cap
+        'spawn(["/nonexistent"], ["x"], {passFds: [1000000]}): TypeError', // not open: said before any vfork
+        'spawn(["/nonexistent"], ["x"], {passFds: [-1]}): TypeError',
+        'spawn(["/nonexistent"], ["x"], {environment: ["=x"]}): TypeError',
+        'spawn(["/nonexistent"], ["x"], {environment: ["x"]}): TypeError',
+        'spawn(["/nonexistent"], ["x"], {pidVariable: "A=B"}): TypeError',
+        'spawn(["/nonexistent"], ["x"], {pidVariable: Buffer}): TypeError',
+        'listenTcp("localhost", 0, 1): TypeError',
+        'listenTcp("127.0.0.1", 1.5, 1): TypeError',
+        'listenTcp("127.0.0.1", 0, -1): TypeError',
+        'listenUnix(Buffer, 1): TypeError',
+        'listenUnix("feed.sock", NaN): TypeError',
         'pidfdOpen(-1): TypeError',
         `armFastPath({targets: Array(1025), group: true, forwardAs: Array(65), reapOrphans: true, report: true, exit: {exitCodes: Array(256), signalCodes: Array(65), always: false}}): TypeError`,
         `armFastPath({targets: [1], group: true, forwardAs: Array(65), reapOrphans: true, report: true, exit: {exitCodes: Array(256), signalCodes: Array(65), always: false}}): TypeError`,
