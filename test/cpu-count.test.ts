@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { cfsQuota, cgroupDirs, cgroupMounts, cgroupPaths, containerCpus, cpuMaxQuota, quotaCpus } from '../src/platform/cpu-count';
+import { cfsQuota, cgroupDirs, cgroupMounts, cgroupPaths, containerCpus, cpuMaxQuota, quotaCpus, readText } from '../src/platform/cpu-count';
 
 // This project's machines: cgroup v1 controllers, `cpu` mounted alone, a unified mount holding no controller.
 const HYBRID_CGROUP = '9:name=systemd:/\n4:memory:/x\n2:cpuacct:/\n1:cpu:/app\n0::/\n';
@@ -125,7 +125,7 @@ describe('the CPU count of --workers auto', () => {
     const name = `tsinit-cpu-count-${process.pid}`;
     mkdirSync(`${V1_CPU}/${name}`);
     try {
-      const read = (path: string) => (path === '/proc/self/cgroup' ? `1:cpu:/${name}\n0::/\n` : readOrUndefined(path));
+      const read = (path: string) => (path === '/proc/self/cgroup' ? `1:cpu:/${name}\n0::/\n` : readText(path));
       expect(containerCpus(read)).toEqual({ count: availableParallelism(), from: 'available CPUs' });
       writeFileSync(`${V1_CPU}/${name}/cpu.cfs_quota_us`, '150000');
       expect(containerCpus(read)).toEqual({ count: 2, from: 'cgroup v1 cpu quota 150000/100000' });
@@ -135,10 +135,3 @@ describe('the CPU count of --workers auto', () => {
   });
 });
 
-function readOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}

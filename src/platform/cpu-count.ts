@@ -41,7 +41,8 @@ const DEFAULT_MOUNTS: CgroupMounts = {
 /** Reads a file's text, or undefined when it cannot (missing, no permission). */
 export type ReadText = (path: string) => string | undefined;
 
-function readText(path: string): string | undefined {
+/** A file's text, or undefined when it cannot be read. */
+export function readText(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch {
