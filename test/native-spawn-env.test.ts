@@ -124,6 +124,13 @@ os.execv(sys.argv[1], sys.argv[1:])`;
     expect(probes).toEqual([{ pid: out[0], environ: ['FOO=given', `PIDVAR=${out[0]}`], fds: {} }]);
   });
 
+  it('reports a failed exec with 64 fds passed: the report pipe, when on a target number, is moved out of the way first', async () => {
+    const { out } = await run(`
+      const reportFdBelow67 = fs.readdirSync('/proc/self/fd').length < 60; // pipe2 takes the lowest free numbers
+      out.push(reportFdBelow67, n.spawn(['/nonexistent'], ['x'], { passFds: Array(64).fill(0) }), n.spawn(['/nonexistent'], ['x'], { passFds: [0, 1, 2] }))`);
+    expect(out).toEqual([true, { errno: 2 }, { errno: 2 }]);
+  });
+
   it('refuses, before any fork, a closed fd, more than 64 fds, an entry without NAME=, a pidVariable with =', async () => {
     const { out } = await run(`
       const attempt = (options) => { try { return n.spawn(['/bin/true'], ['true'], options); } catch (error) { return error.constructor.name + ': ' + error.message; } };
