@@ -104,15 +104,16 @@ export interface Tally {
 }
 
 /**
- * `connections` loops, each with its own keep-alive agent of one socket (one connection, reopened
- * after a failure), asking back to back until stopped. A failed request is counted by its code and
- * followed by a 10 ms pause, so a refusing server is not asked in a spin.
+ * `connections` loops asking back to back until stopped: the even ones each with its own keep-alive
+ * agent of one socket (one connection, reopened after a failure), the odd ones with a new
+ * connection per request (`Connection: close`), as clients that come and go. A failed request is
+ * counted by its code and followed by a 10 ms pause, so a refusing server is not asked in a spin.
  */
 export function loadLoops(port: number, connections: number, timeoutMs: number) {
   const tally: Tally = { answered: 0, refused: 0, hung: 0, reset: 0, other: {}, firstAnswer: new Map() };
   let stopped = false;
-  const loop = async () => {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const loop = async (_: unknown, index: number) => {
+    const agent = index % 2 === 0 ? new http.Agent({ keepAlive: true, maxSockets: 1 }) : false;
     while (!stopped) {
       const outcome = await ask(port, agent, timeoutMs);
       if ('pid' in outcome) {
@@ -126,7 +127,7 @@ export function loadLoops(port: number, connections: number, timeoutMs: number) 
       else tally.other[outcome.error] = (tally.other[outcome.error] ?? 0) + 1;
       await sleep(10);
     }
-    agent.destroy();
+    if (agent) agent.destroy();
   };
   const loops = Array.from({ length: connections }, loop);
   return {
@@ -159,4 +160,47 @@ export async function replacementMs(supervisor: number, before: number[], killed
     await sleep(5);
   }
   return undefined;
+}
+
+export type Figures = Record<string, number | undefined>;
+const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
+
+/**
+ * `kills` workers of `supervisor` SIGKILLed one second apart (the oldest: lowest pid) under
+ * `connections` loops; what the client saw, the other errors by code, and the replacements' times.
+ */
+export async function killPhase(port: number, supervisor: number, sizes: { kills: number; connections: number; timeoutMs: number; workers: number }) {
+  const load = loadLoops(port, sizes.connections, sizes.timeoutMs);
+  const replacements: Promise<number | undefined>[] = [];
+  const start = performance.now();
+  try {
+    await sleep(500);
+    for (let kill = 0; kill < sizes.kills; kill++) {
+      if (kill > 0) await sleep(1000);
+      const before = childrenOf(supervisor);
+      if (before.length === 0) throw new Error('no worker left to kill');
+      const killedAt = performance.now();
+      process.kill(Math.min(...before), 'SIGKILL');
+      replacements.push(replacementMs(supervisor, before, killedAt, load.tally, port, killedAt + 5000));
+    }
+    await sleep(1000 + sizes.timeoutMs); // a connection hung by the last kill reaches the client's timeout
+  } finally {
+    await load.stop();
+  }
+  const { tally } = load;
+  const times = await Promise.all(replacements);
+  const seen = times.filter((ms): ms is number => ms !== undefined);
+  const first = times.slice(0, sizes.workers).filter((ms): ms is number => ms !== undefined);
+  const figures: Figures = {
+    'answered while killing (/s)': tally.answered / ((performance.now() - start) / 1000),
+    'connections refused': tally.refused,
+    'connections hung': tally.hung,
+    'requests reset in flight': tally.reset,
+    'other errors': Object.values(tally.other).reduce((a, b) => a + b, 0),
+    'kill -> replacement answers, first W kills median (ms)': first.length ? quantile(first, 0.5) : undefined,
+    'kill -> replacement answers, median (ms)': seen.length ? quantile(seen, 0.5) : undefined,
+    'kill -> replacement answers, max (ms)': seen.length ? Math.max(...seen) : undefined,
+    'replacements not answering in 5 s': times.length - seen.length,
+  };
+  return { figures, other: tally.other };
 }

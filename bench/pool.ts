@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import minimist from 'minimist';
-import { ask, childrenOf, descendantsOf, loadLoops, memoryMB, replacementMs, startTime, steadyFdKinds } from './pool-load';
+import { ask, childrenOf, descendantsOf, killPhase, type Figures, memoryMB, startTime, steadyFdKinds } from './pool-load';
 
 // `--quick`: a short run that only proves the bench works; `--ways a,b`: only those ways (by name).
 const argv = minimist(process.argv.slice(2), {
@@ -129,44 +129,6 @@ function freePort(): Promise<number> {
   });
 }
 
-type Figures = Record<string, number | undefined>;
-const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
-
-/** A worker SIGKILLed every second (the oldest: lowest pid) under the loops of pool-load.ts. */
-async function killPhase(port: number, supervisor: number, figures: Figures, others: Record<string, number>): Promise<void> {
-  const load = loadLoops(port, CONNECTIONS, SIZES.timeoutMs);
-  const replacements: Promise<number | undefined>[] = [];
-  const start = performance.now();
-  try {
-    await sleep(500);
-    for (let kill = 0; kill < SIZES.kills; kill++) {
-      if (kill > 0) await sleep(1000);
-      const before = childrenOf(supervisor);
-      if (before.length === 0) throw new Error('no worker left to kill');
-      const killedAt = performance.now();
-      process.kill(Math.min(...before), 'SIGKILL');
-      replacements.push(replacementMs(supervisor, before, killedAt, load.tally, port, killedAt + 5000));
-    }
-    await sleep(1000 + SIZES.timeoutMs); // a connection hung by the last kill reaches the client's timeout
-  } finally {
-    await load.stop();
-  }
-  const { tally } = load;
-  const times = await Promise.all(replacements);
-  const seen = times.filter((ms): ms is number => ms !== undefined);
-  Object.assign(figures, {
-    'answered while killing (/s)': tally.answered / ((performance.now() - start) / 1000),
-    'connections refused': tally.refused,
-    'connections hung': tally.hung,
-    'requests reset in flight': tally.reset,
-    'other errors': Object.values(tally.other).reduce((a, b) => a + b, 0),
-    'kill -> replacement answers, median (ms)': seen.length ? quantile(seen, 0.5) : undefined,
-    'kill -> replacement answers, max (ms)': seen.length ? Math.max(...seen) : undefined,
-    'replacements not answering in 5 s': times.length - seen.length,
-  });
-  Object.assign(others, tally.other);
-}
-
 async function measure(way: Way): Promise<Figures> {
   const port = await freePort();
   const running = launch(way, port);
@@ -180,14 +142,19 @@ async function measure(way: Way): Promise<Figures> {
     await waitFor('a first answer', running, async () => 'pid' in (await ask(port, false, 1000)));
     const url = `http://127.0.0.1:${port}/`;
     await autocannon({ url, connections: CONNECTIONS, duration: SIZES.warmS }); // JIT and every worker listening
-    const result = await autocannon({ url, connections: CONNECTIONS, duration: SIZES.loadS });
+    const answers = new Map<string, number>(); // by the pid answering
+    const count = (_status: number, body: string) => void answers.set(body, (answers.get(body) ?? 0) + 1);
+    const result = await autocannon({ url, connections: CONNECTIONS, duration: SIZES.loadS, requests: [{ method: 'GET', path: '/', onResponse: count }] });
     figures['requests/s'] = result['2xx'] / result.duration;
     figures['latency p50 (ms)'] = result.latency.p50;
     figures['latency p99 (ms)'] = result.latency.p99;
+    figures["busiest worker's share of answers (%)"] = (100 * Math.max(...answers.values())) / [...answers.values()].reduce((a, b) => a + b, 0);
     figures['load errors (autocannon)'] = result.errors + result.non2xx;
     if (supervisor) {
       const was = await steadyFdKinds(supervisor);
-      await killPhase(port, supervisor, figures, others);
+      const kills = await killPhase(port, supervisor, { ...SIZES, connections: CONNECTIONS, workers: W });
+      Object.assign(figures, kills.figures);
+      Object.assign(others, kills.other);
       await waitFor(`${W} workers again`, running, () => childrenOf(supervisor!).length === W, 35_000);
       await sleep(500);
       const memory = memoryMB(supervisor);
