@@ -135,7 +135,7 @@ export async function startRecorder(args: string[] = ['--', ...RECORDER], option
  * A new cgroup below this process's own, with `controller` (cgroup v1's hierarchy of it, or v2
  * with it delegated): its directory, the version, and the command prefix that runs a command in it.
  */
-export function makeCgroup(controller: 'memory' | 'pids', name: string) {
+export function makeCgroup(controller: 'cpu' | 'memory' | 'pids', name: string) {
   const lines = readFileSync('/proc/self/cgroup', 'utf8').split('\n').map((line) => line.split(':'));
   const v1 = lines.find(([, controllers]) => controllers?.split(',').includes(controller));
   const dir = v1 ? path.join('/sys/fs/cgroup', controller, v1[2], name) : path.join('/sys/fs/cgroup', lines.find(([id]) => id === '0')![2], name);

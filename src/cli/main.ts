@@ -4,7 +4,7 @@ import path from 'node:path';
 import { readCommandLine, startEnvironmentValue } from '../platform/command-bytes';
 import { commandOomScoreAdj } from '../platform/oom';
 import { releaseCleanPages } from '../platform/clean-pages';
-import { ListenError, openListeners } from '../platform/listeners';
+import { openListeners, SocketOpenError } from '../platform/listeners';
 import { createLog, DEFAULT_VERBOSITY, writeAll } from '../platform/log';
 import { detectLibc, loadNative } from '../platform/native';
 import { restartWithoutNodeOptions, takeHandOver } from '../platform/node-options';
@@ -74,6 +74,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
     createLog(DEFAULT_VERBOSITY)('error', 'start-failed', error.message);
-    process.exit(error instanceof UsageError || error instanceof ListenError ? USAGE_EXIT_CODE : START_FAILURE_EXIT_CODE);
+    process.exit(error instanceof UsageError || error instanceof SocketOpenError ? USAGE_EXIT_CODE : START_FAILURE_EXIT_CODE);
   },
 );

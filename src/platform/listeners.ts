@@ -13,12 +13,12 @@ export interface Listeners {
 }
 
 /** Why a --listen address could not be opened, in one line (the CLI exits 2 with it). */
-export class ListenError extends Error {}
+export class SocketOpenError extends Error {}
 
 /**
  * Opens every address of --listen, in order, before anything starts: a unix path's stale socket
  * file is removed first (never a file of another kind). On a failure the ones opened are closed
- * and a ListenError names the address and the errno.
+ * and a SocketOpenError names the address and the errno.
  */
 export function openListeners(native: Native, addresses: readonly ListenAddress[]): Listeners {
   const fds: number[] = [];
@@ -37,9 +37,10 @@ function open(native: Native, address: ListenAddress): number {
     removeStaleSocket(address.path);
     return native.listenUnix(address.path, BACKLOG);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EEXIST' ? 'a file that is no socket is in the way' : (error as Error).message;
-    throw new ListenError(`cannot listen on ${address.text}: ${why}${code && !why.includes(code) ? ` (${code})` : ''}`);
+    // The addon's message ends with strerror's words ("listen tcp ...: bind: Address already in use").
+    const { code, message } = error as NodeJS.ErrnoException;
+    const why = code === undefined ? message : `${message.slice(message.lastIndexOf(': ') + 2).toLowerCase()} (${code})`;
+    throw new SocketOpenError(`cannot listen on ${address.text}: ${why}`);
   }
 }
 
@@ -48,6 +49,6 @@ function open(native: Native, address: ListenAddress): number {
 function removeStaleSocket(path: string): void {
   const stat = lstatSync(path, { throwIfNoEntry: false });
   if (stat === undefined) return;
-  if (!stat.isSocket()) throw Object.assign(new Error('a file that is no socket is in the way'), { code: 'EEXIST' });
+  if (!stat.isSocket()) throw new Error('a file that is no socket is in the way');
   unlinkSync(path);
 }
