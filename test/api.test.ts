@@ -89,8 +89,26 @@ describe('run() and the restart policy', () => {
       init.on('restart', (event) => restarts.push(event));
       init.exited.then((code) => console.log(JSON.stringify({ code, restarts })));`;
     const result = await runProgram(program);
-    expect(JSON.parse(result.stdout)).toEqual({ code: 4, restarts: [{ attempt: 1, delayMs: 100, exitCode: 4, signal: null }] });
+    expect(JSON.parse(result.stdout)).toEqual({ code: 4, restarts: [{ taskId: 0, attempt: 1, delayMs: 100, exitCode: 4, signal: null }] });
     expect(result.stderr).toBe('[tsinit] sh exited with code 4; restart 1 of 1 in 100 ms\n');
+  });
+});
+
+describe('run() with workers and listen', () => {
+  it("starts the pool with its sockets, names each worker's events by task id, and closes the sockets at the end", async () => {
+    const socketPath = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-api-')), 'app.sock');
+    const program = `
+      const fs = require('fs');
+      const sockets = () => fs.readdirSync('/proc/self/fd').filter((fd) => { try { return fs.readlinkSync('/proc/self/fd/' + fd).startsWith('socket:'); } catch { return false; } }).length;
+      const before = sockets();
+      const init = run({ command: ['sh', '-c', 'echo "$TSINIT_TASK_ID $TSINIT_WORKERS $LISTEN_FDS $LISTEN_FDNAMES"; exit $TSINIT_TASK_ID'], workers: 2, restart: 'no', listen: ['app=unix:${socketPath}'] });
+      const spawned = [], ended = [];
+      init.on('spawn', ({ taskId }) => spawned.push(taskId));
+      init.on('reap', ({ taskId, exitCode }) => ended.push([taskId, exitCode]));
+      init.exited.then((code) => console.error(JSON.stringify({ code, spawned, ended: ended.sort(), open: sockets() - before })));`;
+    const result = await runProgram(program);
+    expect(result.stdout.split('\n').filter(Boolean).sort()).toEqual(['0 2 1 app', '1 2 1 app']);
+    expect(JSON.parse(result.stderr)).toEqual({ code: 1, spawned: [0, 1], ended: [[0, 0], [1, 1]], open: 0 });
   });
 });
 
