@@ -109,7 +109,7 @@ describe('the npm package, installed from its tarballs', () => {
       const init = run({ command: ['true'], graceMs: 0, rewrite: { SIGTERM: 'SIGQUIT' } });
       init.on('reap', (reaped) => reaped.pid.toFixed());
       const exited: Promise<number> = init.exited;
-      const spawn: InitEvents['spawn'][0] = { pid: 1, command: [] };
+      const spawn: InitEvents['spawn'][0] = { pid: 1, command: [], taskId: 0 };
       // @ts-expect-error command is an array
       run({ command: 'true' });
       export { exited, spawn };`,
