@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { onPath, runWithInput, type DockerResult, type Engine } from './docker-engine';
+import { FIXTURES } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -11,6 +12,21 @@ export const IMAGES = {
   /** The debian image plus tini, the reference where a figure is compared. */
   debianWithTini: 'tsinit-test/debian-tini',
   distroless: 'tsinit-test/distroless',
+};
+
+/** tsinit's options for a pool of two workers sharing one listening socket on POOL_PORT, in the container. */
+export const POOL_PORT = 8080;
+export const POOL_OPTIONS = ['--workers', '2', '--listen', `tcp:0.0.0.0:${POOL_PORT}`];
+
+/**
+ * Each image again with POOL_OPTIONS in its ENTRYPOINT (debian's is then ["tsinit", "--workers",
+ * "2", "--listen", "tcp:0.0.0.0:8080", "--"]) and test/fixtures/pool-server.js as its CMD, under
+ * the image's node, which is also how to run node in it (`docker exec`; distroless has no shell).
+ * test/fixtures/pool-client.js is in it too, by the server, in /srv.
+ */
+export const POOLS = {
+  debian: { base: IMAGES.debian, image: 'tsinit-test/debian-pool', node: 'node' },
+  distroless: { base: IMAGES.distroless, image: 'tsinit-test/distroless-pool', node: '/nodejs/bin/node' },
 };
 
 // The names the Dockerfiles build FROM, made here since no registry is reachable.
@@ -97,12 +113,20 @@ async function packContext(context: string): Promise<void> {
   copyFileSync(path.join(packed, `${name}-${version}.tgz`), path.join(context, 'tsinit.tgz'));
   copyFileSync(path.join(packed, `${name}-linux-${process.arch}-gnu-${version}.tgz`), path.join(context, 'tsinit-platform.tgz'));
   copyFileSync(onPath('tini-static', "install Debian's tini"), path.join(context, 'tini'));
+  for (const file of ['pool-server.js', 'pool-client.js']) copyFileSync(path.join(FIXTURES, file), path.join(context, file));
+}
+
+// The ENTRYPOINT of `base` (tsinit's words, ending with `--`) with POOL_OPTIONS before the `--`.
+async function poolEntrypoint(engine: Engine, base: string): Promise<string[]> {
+  const entrypoint: string[] = JSON.parse(await must(`inspecting ${base}`, engine.docker(['image', 'inspect', '-f', '{{json .Config.Entrypoint}}', base])));
+  if (entrypoint.at(-1) !== '--') throw new Error(`${base}'s ENTRYPOINT does not end with "--": ${JSON.stringify(entrypoint)}`);
+  return [...entrypoint.slice(0, -1), ...POOL_OPTIONS, '--'];
 }
 
 /**
  * Builds, from this machine alone (no registry is reachable), the bases the Dockerfiles name,
  * then docker/debian.Dockerfile and docker/distroless.Dockerfile as they are, on the packed
- * tarballs, and the debian image with tini added.
+ * tarballs, the debian image with tini added, and both as POOLS.
  */
 export async function buildImages(engine: Engine, work: string): Promise<void> {
   const codename = /^VERSION_CODENAME=(\S+)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'bookworm';
@@ -115,5 +139,9 @@ export async function buildImages(engine: Engine, work: string): Promise<void> {
   const build = (image: string, dockerfile: string, input?: string) =>
     must(`building ${image}`, engine.docker(['build', '-q', '-t', image, '-f', dockerfile, context], input));
   await Promise.all([build(IMAGES.debian, path.join(ROOT, 'docker/debian.Dockerfile')), build(IMAGES.distroless, path.join(ROOT, 'docker/distroless.Dockerfile'))]);
-  await build(IMAGES.debianWithTini, '-', `FROM ${IMAGES.debian}\nCOPY tini /usr/bin/tini\n`);
+  const pool = async ({ base, image, node }: (typeof POOLS)[keyof typeof POOLS]) => {
+    const entrypoint = JSON.stringify(await poolEntrypoint(engine, base));
+    return build(image, '-', `FROM ${base}\nCOPY pool-server.js pool-client.js /srv/\nENTRYPOINT ${entrypoint}\nCMD ${JSON.stringify([node, '/srv/pool-server.js'])}\n`);
+  };
+  await Promise.all([build(IMAGES.debianWithTini, '-', `FROM ${IMAGES.debian}\nCOPY tini /usr/bin/tini\n`), ...Object.values(POOLS).map(pool)]);
 }

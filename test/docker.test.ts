@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { descendantsOf, readProcess } from '../src/platform/process-tree';
 import { startEngine, type Engine } from './docker-engine';
-import { buildImages, IMAGES } from './docker-images';
+import { buildImages, IMAGES, POOL_PORT, POOLS } from './docker-images';
 import { startCommand, waitFor, type Started } from './helpers';
 
 // tsinit in real containers: Debian's docker.io engine, images built here from the packed
@@ -164,4 +164,59 @@ describe('in a Docker container with a terminal (docker run -it)', () => {
       await engine.docker(['rm', '-f', container]);
     }
   });
+});
+
+// test/fixtures/pool-client.js run in a pool's container (`docker exec`, so to 127.0.0.1 there):
+// how it ended, the answers as [task id, pid] before and after the worker it killed, that pid,
+// and the lines that are neither.
+async function askPool(container: string, node: string, args: number[]) {
+  const { code, stdout, stderr } = await engine.docker(['exec', container, node, '/srv/pool-client.js', String(POOL_PORT), ...args.map(String)]);
+  const lines = stdout.split('\n').filter(Boolean);
+  const answer = /^(\d+) (\d+)$/;
+  const answers = (part: string[]) => part.filter((line) => answer.test(line)).map((line) => line.split(' ').map(Number) as [number, number]);
+  const kill = lines.findIndex((line) => /^killed \d+$/.test(line));
+  return {
+    code,
+    stderr,
+    failures: lines.filter((line, index) => index !== kill && !answer.test(line)),
+    before: answers(kill < 0 ? lines : lines.slice(0, kill)),
+    killed: kill < 0 ? undefined : Number(lines[kill].split(' ')[1]),
+    after: answers(kill < 0 ? [] : lines.slice(kill + 1)),
+  };
+}
+
+// The pids that answered for each task id, in the order they first did.
+function pidsById(answers: [number, number][]): Record<number, number[]> {
+  const byId: Record<number, number[]> = {};
+  for (const [id, pid] of answers) if (!(byId[id] ??= []).includes(pid)) byId[id].push(pid);
+  return byId;
+}
+
+describe(`a worker pool in a Docker container (ENTRYPOINT tsinit --workers 2 --listen tcp:0.0.0.0:${POOL_PORT}), asked from inside it`, () => {
+  it.each(Object.entries(POOLS))(
+    '%s: both task ids answer; task 1 SIGKILLed comes back with its id and a new pid, every request answered meanwhile; docker stop -> 143, nothing left',
+    async (_name, { image, node }) => {
+      const { code, stdout, stderr } = await engine.docker(['run', '-d', image]);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      const container = stdout.trim();
+      const init = Number(await inspect(container, '.State.Pid'));
+      // No wait for the workers: tsinit listens before it starts them, so early requests wait in its backlog.
+      const pool = await askPool(container, node, [100, 1]);
+      expect(pool).toMatchObject({ code: 0, stderr: '', failures: [] });
+      // 100 requests reach both workers, one pid each; task 1's is SIGKILLed between requests.
+      const before = pidsById(pool.before);
+      expect(before).toEqual({ 0: [expect.any(Number)], 1: [expect.any(Number)] });
+      expect(pool.killed).toBe(before[1][0]);
+      // Task 0 answers on while task 1 is down, then task 1 again, from a new pid.
+      expect(pool.after.findIndex(([id]) => id === 1)).toBeGreaterThan(0);
+      const after = pidsById(pool.after);
+      expect(after).toEqual({ 0: before[0], 1: [expect.any(Number)] });
+      expect(after[1]).not.toEqual(before[1]);
+
+      const tree = [init, ...descendantsOf(init).map((info) => info.pid)];
+      expect(tree).toHaveLength(3);
+      expect(await stopped(container, 10)).toBe(143);
+      expect(tree.filter((pid) => readProcess(pid))).toEqual([]);
+    },
+  );
 });
