@@ -140,26 +140,27 @@ export function loadLoops(port: number, connections: number, timeoutMs: number) 
 }
 
 /**
- * Milliseconds from `killedAt` to the replacement answering: the first child of `supervisor` not
- * in `before` is the replacement; it answers when the load's loops or a probe (a fresh connection
- * every 5 ms, as a new client would come) get its pid. Undefined if that does not happen by `deadline`.
+ * Milliseconds from `killedAt` to the replacement started (the first child of `supervisor` not in
+ * `before`, polled every 2 ms) and to it answering (the load's loops or a probe, a fresh connection
+ * every 5 ms as a new client would come, get its pid); undefined for what does not happen by `deadline`.
  */
-export async function replacementMs(supervisor: number, before: number[], killedAt: number, tally: Tally, port: number, deadline: number): Promise<number | undefined> {
-  let replacement: number | undefined;
-  while (replacement === undefined) {
-    if (performance.now() > deadline) return undefined;
-    const fresh = childrenOf(supervisor).find((pid) => !before.includes(pid));
-    replacement = fresh === undefined ? undefined : innerPid(fresh);
-    if (replacement === undefined) await sleep(2);
+export async function replacement(supervisor: number, before: number[], killedAt: number, tally: Tally, port: number, deadline: number) {
+  let pid: number | undefined;
+  while (pid === undefined) {
+    if (performance.now() > deadline) return { startedMs: undefined, answeredMs: undefined };
+    const fresh = childrenOf(supervisor).find((child) => !before.includes(child));
+    pid = fresh === undefined ? undefined : innerPid(fresh);
+    if (pid === undefined) await sleep(2);
   }
+  const startedMs = performance.now() - killedAt;
   while (performance.now() < deadline) {
-    const seen = tally.firstAnswer.get(replacement);
-    if (seen !== undefined) return seen - killedAt;
+    const seen = tally.firstAnswer.get(pid);
+    if (seen !== undefined) return { startedMs, answeredMs: seen - killedAt };
     const probe = await ask(port, false, 500);
-    if ('pid' in probe && probe.pid === replacement) return Math.min(performance.now(), tally.firstAnswer.get(replacement) ?? Infinity) - killedAt;
+    if ('pid' in probe && probe.pid === pid) return { startedMs, answeredMs: Math.min(performance.now(), tally.firstAnswer.get(pid) ?? Infinity) - killedAt };
     await sleep(5);
   }
-  return undefined;
+  return { startedMs, answeredMs: undefined };
 }
 
 export type Figures = Record<string, number | undefined>;
@@ -171,7 +172,7 @@ const quantile = (values: number[], q: number) => [...values].sort((a, b) => a -
  */
 export async function killPhase(port: number, supervisor: number, sizes: { kills: number; connections: number; timeoutMs: number; workers: number }) {
   const load = loadLoops(port, sizes.connections, sizes.timeoutMs);
-  const replacements: Promise<number | undefined>[] = [];
+  const replacements: ReturnType<typeof replacement>[] = [];
   const start = performance.now();
   try {
     await sleep(500);
@@ -181,26 +182,32 @@ export async function killPhase(port: number, supervisor: number, sizes: { kills
       if (before.length === 0) throw new Error('no worker left to kill');
       const killedAt = performance.now();
       process.kill(Math.min(...before), 'SIGKILL');
-      replacements.push(replacementMs(supervisor, before, killedAt, load.tally, port, killedAt + 5000));
+      replacements.push(replacement(supervisor, before, killedAt, load.tally, port, killedAt + 5000));
     }
     await sleep(1000 + sizes.timeoutMs); // a connection hung by the last kill reaches the client's timeout
   } finally {
     await load.stop();
   }
   const { tally } = load;
-  const times = await Promise.all(replacements);
-  const seen = times.filter((ms): ms is number => ms !== undefined);
-  const first = times.slice(0, sizes.workers).filter((ms): ms is number => ms !== undefined);
+  const seconds = (performance.now() - start) / 1000;
+  const found = await Promise.all(replacements);
+  const known = (values: (number | undefined)[]) => values.filter((ms): ms is number => ms !== undefined);
+  const [started, answered] = [known(found.map((one) => one.startedMs)), known(found.map((one) => one.answeredMs))];
+  const firstStarted = known(found.slice(0, sizes.workers).map((one) => one.startedMs));
+  const firstAnswered = known(found.slice(0, sizes.workers).map((one) => one.answeredMs));
+  const median = (values: number[]) => (values.length ? quantile(values, 0.5) : undefined);
   const figures: Figures = {
-    'answered while killing (/s)': tally.answered / ((performance.now() - start) / 1000),
+    'answered while killing (/s)': tally.answered / seconds,
     'connections refused': tally.refused,
     'connections hung': tally.hung,
     'requests reset in flight': tally.reset,
     'other errors': Object.values(tally.other).reduce((a, b) => a + b, 0),
-    'kill -> replacement answers, first W kills median (ms)': first.length ? quantile(first, 0.5) : undefined,
-    'kill -> replacement answers, median (ms)': seen.length ? quantile(seen, 0.5) : undefined,
-    'kill -> replacement answers, max (ms)': seen.length ? Math.max(...seen) : undefined,
-    'replacements not answering in 5 s': times.length - seen.length,
+    'kill -> replacement started, first W kills median (ms)': median(firstStarted),
+    'kill -> replacement answers, first W kills median (ms)': median(firstAnswered),
+    'kill -> replacement started, median (ms)': median(started),
+    'kill -> replacement answers, median (ms)': median(answered),
+    'kill -> replacement answers, max (ms)': answered.length ? Math.max(...answered) : undefined,
+    'replacements not answering in 5 s': found.length - answered.length,
   };
   return { figures, other: tally.other };
 }
