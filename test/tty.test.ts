@@ -32,6 +32,23 @@ describe('under a terminal', () => {
     }
   });
 
+  it('a pool leaves the terminal to tsinit: Ctrl-C reaches every worker through it, none restarts, 130', async () => {
+    // Given to each worker in turn, the terminal would be the last one's: its ^C alone, restarted.
+    const terminal = inTerminal([...AS_PID_1, '-v', '--workers', '2', '--', 'sleep', '30'].join(' '));
+    try {
+      const tsinit = await waitFor('tsinit', named(terminal.child.pid!, 'tsinit'));
+      await waitFor('both workers', () => descendantsOf(tsinit.pid).filter((info) => info.name === 'sleep').length === 2);
+      expect(isForeground(tsinit)).toBe(true);
+      terminal.child.stdin!.write('\x03');
+      await waitFor('tsinit to end', () => terminal.stdout().includes('[tsinit] exiting with code'));
+      expect(terminal.stdout()).toContain('[tsinit] exiting with code 130');
+      expect(terminal.stdout()).not.toContain('starts again');
+    } finally {
+      terminal.child.kill('SIGKILL');
+      await terminal.closed;
+    }
+  });
+
   it('writes its log while the command owns a `stty tostop` terminal, instead of spinning on SIGTTOU', async () => {
     // Under `set -m` the job is tsinit's group; once the command's group owns the terminal,
     // tsinit's own writes to it raise SIGTTOU, which it must ignore (as tini) for them to pass.

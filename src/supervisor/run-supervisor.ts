@@ -43,10 +43,13 @@ export function runSupervisor(options: SupervisorOptions, listeners: Listeners, 
 }
 
 /** The policy dispatch decides by: the options, what is logged, the terminal, tsinit's pid. */
-export function policyFor(options: SupervisorOptions, log: Log, facts: SignalFacts, pid: number): Policy {
+export function policyFor(options: SupervisorOptions, log: Log, terminal: SignalFacts, pid: number): Policy {
   const orphanLevel = options.warnOnReap ? 'warn' : 'debug';
   const workers = options.workers?.count ?? 1;
   const pool = options.workers !== undefined;
+  // A terminal has one foreground group: given to each worker in turn, the last would take every
+  // Ctrl-C alone, and be restarted. A pool leaves the terminal to tsinit, which forwards its ^C to all.
+  const facts = pool ? { ...terminal, foreground: false } : terminal;
   return {
     settings: options,
     command: options.command,
