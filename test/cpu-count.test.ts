@@ -97,6 +97,17 @@ describe('the CPU count of --workers auto', () => {
     [{ '/proc/self/cgroup': '4:cpu,cpuacct:/\n', '/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us': '50000\n', '/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us': '100000\n' }, { count: 1, from: 'cgroup v1 cpu quota 50000/100000' }],
     [{ '/proc/self/cgroup': '1:cpu:/k\n', '/sys/fs/cgroup/cpu/k/cpu.cfs_quota_us': '250000\n', '/sys/fs/cgroup/cpu/k/cpu.cfs_period_us': '100000\n' }, { count: 3, from: 'cgroup v1 cpu quota 250000/100000' }],
     [{}, { count: 8, from: 'available CPUs' }], // no /proc
+    // A quota above the CPUs this process may run on counts those CPUs.
+    [{ '/proc/self/cgroup': V2_CGROUP, '/proc/self/mountinfo': V2_MOUNTINFO, '/sys/fs/cgroup/cpu.max': '1600000 100000\n' }, { count: 8, from: 'available CPUs, fewer than the cgroup v2 cpu.max 1600000 100000' }],
+    // A parent's quota binds the child: the tightest on the way up counts.
+    [
+      { '/proc/self/cgroup': '0::/pod/app\n', '/proc/self/mountinfo': V2_MOUNTINFO, '/sys/fs/cgroup/pod/app/cpu.max': '400000 100000\n', '/sys/fs/cgroup/pod/cpu.max': '100000 100000\n' },
+      { count: 1, from: 'cgroup v2 cpu.max 100000 100000 of a parent cgroup' },
+    ],
+    [
+      { '/proc/self/cgroup': HYBRID_CGROUP, '/proc/self/mountinfo': HYBRID_MOUNTINFO, '/sys/fs/cgroup/cpu/app/cpu.cfs_quota_us': '-1\n', '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '300000\n', '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000\n' },
+      { count: 3, from: 'cgroup v1 cpu quota 300000/100000 of a parent cgroup' },
+    ],
   ])('reads the files in order: %j', (entries, expected) => {
     expect(count(entries)).toEqual(expected);
   });

@@ -51,29 +51,49 @@ export function readText(path: string): string | undefined {
 }
 
 /**
- * The CPUs the container's cgroup grants: cgroup v2 `cpu.max`, else cgroup v1
- * `cpu.cfs_quota_us` / `cpu.cfs_period_us`, each rounded up; else the CPUs this process may run
- * on (`os.availableParallelism()`, the affinity mask); never less than 1. Reads files only.
+ * The CPUs the container may use: the tightest CPU quota on the way from this process's cgroup up
+ * to its hierarchy's root (cgroup v2 `cpu.max`, cgroup v1 `cpu.cfs_quota_us` /
+ * `cpu.cfs_period_us`; a parent's quota binds its children too), rounded up, and never more than
+ * the CPUs this process may run on (`os.availableParallelism()`, the affinity mask), which is also
+ * the count without a quota; never less than 1. Reads files only.
  */
 export function containerCpus(read: ReadText = readText, available: () => number = availableParallelism): CpuCount {
   const paths = cgroupPaths(read('/proc/self/cgroup') ?? '');
   const mountinfo = read('/proc/self/mountinfo');
   const mounts = mountinfo === undefined ? DEFAULT_MOUNTS : cgroupMounts(mountinfo);
-  if (paths.v2 !== undefined) {
-    for (const dir of cgroupDirs(mounts.v2, paths.v2)) {
-      const quota = cpuMaxQuota(read(`${dir}/cpu.max`));
-      if (typeof quota === 'object') return { count: quotaCpus(quota), from: `cgroup v2 cpu.max ${quota.quota} ${quota.period}` };
-      if (quota === 'none') break;
-    }
+  const cpus = Math.max(1, available());
+  const quota = tightestQuota(read, mounts, paths);
+  if (quota === undefined) return { count: cpus, from: 'available CPUs' };
+  if (quotaCpus(quota) > cpus) return { count: cpus, from: `available CPUs, fewer than the ${quota.from}` };
+  return { count: quotaCpus(quota), from: quota.from };
+}
+
+// The smallest quota of the cgroup and its ancestors, v2's and v1's alike.
+function tightestQuota(read: ReadText, mounts: CgroupMounts, paths: CgroupPaths): { quota: number; period: number; from: string } | undefined {
+  const found: { quota: number; period: number; from: string }[] = [];
+  for (const [dir, own] of paths.v2 === undefined ? [] : withAncestors(mounts.v2, paths.v2)) {
+    const quota = cpuMaxQuota(read(`${dir}/cpu.max`));
+    if (typeof quota === 'object') found.push({ ...quota, from: `cgroup v2 cpu.max ${quota.quota} ${quota.period}${own ? '' : ' of a parent cgroup'}` });
   }
-  if (paths.v1Cpu !== undefined) {
-    for (const dir of cgroupDirs(mounts.v1Cpu, paths.v1Cpu)) {
-      const quota = cfsQuota(read(`${dir}/cpu.cfs_quota_us`), read(`${dir}/cpu.cfs_period_us`));
-      if (typeof quota === 'object') return { count: quotaCpus(quota), from: `cgroup v1 cpu quota ${quota.quota}/${quota.period}` };
-      if (quota === 'none') break;
-    }
+  for (const [dir, own] of paths.v1Cpu === undefined ? [] : withAncestors(mounts.v1Cpu, paths.v1Cpu)) {
+    const quota = cfsQuota(read(`${dir}/cpu.cfs_quota_us`), read(`${dir}/cpu.cfs_period_us`));
+    if (typeof quota === 'object') found.push({ ...quota, from: `cgroup v1 cpu quota ${quota.quota}/${quota.period}${own ? '' : ' of a parent cgroup'}` });
   }
-  return { count: Math.max(1, available()), from: 'available CPUs' };
+  return found.reduce<(typeof found)[number] | undefined>((tightest, quota) => (tightest === undefined || quota.quota / quota.period < tightest.quota / tightest.period ? quota : tightest), undefined);
+}
+
+// Each directory the cgroup appears as under a mount, then its parents up to the mount point;
+// true for the cgroup's own.
+function withAncestors(mounts: CgroupMount[], path: string): [string, boolean][] {
+  return cgroupDirs(mounts, path).flatMap((dir, index) => {
+    const { point } = mounts[index];
+    const dirs: [string, boolean][] = [[dir, true]];
+    for (let up = dir; up.length > point.length && up.startsWith(`${point}/`); ) {
+      up = up.slice(0, up.lastIndexOf('/'));
+      dirs.push([up, false]);
+    }
+    return dirs;
+  });
 }
 
 /** Whole CPUs for a quota, rounded up (1.5 CPUs of time keep 2 busy); at least 1. */
