@@ -20,7 +20,7 @@ export interface InitEvents {
   /** A run's end carries its `taskId`; an orphan's has none. */
   reap: [Reaped & { taskId?: number }];
   /** The command ended and starts again after `delayMs` (`restart`): how it ended, which restart this is. */
-  restart: [{ taskId: number; attempt: number; delayMs: number; exitCode: number | null; signal: string | null }];
+  restart: [{ taskId: number; pid: number | null; attempt: number; delayMs: number; exitCode: number | null; signal: string | null }];
   exit: [{ exitCode: number }];
 }
 

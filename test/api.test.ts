@@ -89,7 +89,7 @@ describe('run() and the restart policy', () => {
       init.on('restart', (event) => restarts.push(event));
       init.exited.then((code) => console.log(JSON.stringify({ code, restarts })));`;
     const result = await runProgram(program);
-    expect(JSON.parse(result.stdout)).toEqual({ code: 4, restarts: [{ taskId: 0, attempt: 1, delayMs: 100, exitCode: 4, signal: null }] });
+    expect(JSON.parse(result.stdout)).toEqual({ code: 4, restarts: [{ taskId: 0, pid: expect.any(Number), attempt: 1, delayMs: 100, exitCode: 4, signal: null }] });
     expect(result.stderr).toBe('[tsinit] sh exited with code 4; restart 1 of 1 in 100 ms\n');
   });
 });

@@ -80,7 +80,7 @@ describe('--workers', () => {
     const result = await runInit(['-v', '--workers', '2', '--restart', 'on-failure:3', '--', 'sh', '-c', 'exit 4']);
     expect(result.code).toBe(4);
     expect(result.stderr.match(/^\[tsinit\] spawned sh -c exit 4 as pid \d+ \(task [01]\)$/gm)).toHaveLength(5);
-    expect(result.stderr).toMatch(/\[tsinit\] sh \(task [01]\) exited with code 4: too many child restarts \(3 made\); stopping the others\n/);
+    expect(result.stderr).toMatch(/\[tsinit\] sh \(task [01], pid \d+\) exited with code 4: too many child restarts \(3 made\); stopping the others\n/);
   });
 
   it('stops on SIGTERM as docker stop does: no restart after it, 143, nothing left running', async () => {

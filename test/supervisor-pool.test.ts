@@ -59,7 +59,7 @@ describe('running: workers restart alone, with their id, from one budget', () =>
   it('restarts a failed worker with the same id after its back-off; the others run on', async () => {
     const init = startSupervisor({ restart: 'on-failure:100' }, { workers: 2, before: (native) => script(native, (task, run) => (task === 1 && run === 0 ? { after: 10, status: ended(3) } : undefined)) });
     await init.settle(10);
-    expect(init.events('restart').map((line) => [line.message, line.fields.taskId])).toEqual([['app (task 1) exited with code 3; starts again in 100 ms (restarts made: 0 of 100)', 1]]);
+    expect(init.events('restart').map((line) => [line.message, line.fields.taskId])).toEqual([['app (task 1, pid 101) exited with code 3; starts again in 100 ms (restarts made: 0 of 100)', 1]]);
     expect(init.events('child-exited')[0].message).toBe('app (task 1, pid 101) exited with code 3');
     expect(init.native.plan?.targets).toEqual([100]); // the fast path again, for the one left
     await init.settle(100);
@@ -75,7 +75,7 @@ describe('running: workers restart alone, with their id, from one budget', () =>
     await init.settle(10_000);
     await init.exited;
     expect([init.spawns(), init.code()]).toEqual([5, 4]);
-    expect(init.messages('warn').at(-1)).toMatch(/^app \(task \d\) exited with code 4: too many child restarts \(3 made\); stopping the others$/);
+    expect(init.messages('warn').at(-1)).toMatch(/^app \(task \d, pid \d+\) exited with code 4: too many child restarts \(3 made\); stopping the others$/);
   });
 
   it('gives each id a back-off of its own: 100, 200 for the one failing twice, 100 for the other', async () => {
@@ -83,8 +83,8 @@ describe('running: workers restart alone, with their id, from one budget', () =>
     const init = startSupervisor({ restart: 'on-failure:100' }, { workers: 2, before: (native) => script(native, plan) });
     await init.settle(20_000);
     await init.exited;
-    const delays = init.events('restart').map((line) => [line.fields.taskId, line.fields.delayMs]);
-    expect(delays).toEqual([[0, 100], [1, 100], [0, 200]]);
+    const delays = init.events('restart').map((line) => [line.fields.taskId, line.fields.delayMs, line.fields.attempt]);
+    expect(delays).toEqual([[0, 100, 1], [1, 100, 2], [0, 200, 3]]); // attempts count the restarts pending
     expect(init.code()).toBe(0);
   });
 
@@ -130,7 +130,7 @@ describe('running: workers restart alone, with their id, from one budget', () =>
     init.native.forkFails = false;
     await init.settle(200);
     expect(init.events('restart').map((line) => [line.fields.taskId, line.fields.delayMs, line.message.split(';')[0]])).toEqual([
-      [1, 100, 'app (task 1) exited with code 3'],
+      [1, 100, 'app (task 1, pid 101) exited with code 3'],
       [1, 200, 'app (task 1) could not start (vfork: Resource temporarily unavailable)'],
     ]);
     expect(init.native.alive().map((p) => taskOf(init.native, p))).toEqual([0, 1]);
@@ -163,6 +163,7 @@ describe('signals to a pool', () => {
     await init.settle(1000);
     await init.exited;
     expect([init.spawns(), init.code(), init.native.alive()]).toEqual([2, 128 + SIGTERM, []]);
+    expect(init.events('restart-cancelled').map((line) => line.message)).toEqual(['SIGTERM during its back-off: app (task 0) is not started again']);
   });
 
   it('SIGTERM with every worker in its back-off: the exit at once', async () => {
@@ -235,7 +236,7 @@ describe('a pool that ends otherwise', () => {
     other.ignores.add(SIGTERM);
     await init.settle(200);
     expect(other.received).toEqual([SIGTERM]);
-    expect(init.messages('warn').at(-1)).toBe('app (task 0) killed by SIGSEGV: too many child restarts (1 made); stopping the others');
+    expect(init.messages('warn').at(-1)).toBe('app (task 0, pid 102) killed by SIGSEGV: too many child restarts (1 made); stopping the others');
     await init.settle(200);
     await init.exited;
     expect([init.spawns(), init.code(), other.received]).toEqual([3, 128 + 11, [SIGTERM, SIGKILL]]);

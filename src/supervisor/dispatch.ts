@@ -109,7 +109,7 @@ function onSpawnFailed(state: State, event: Extract<Event, { type: 'spawn-failed
     case 'restarting': {
       const history = { ...state.history, restarts: state.attempt, code: execCode === undefined ? state.history.code : code };
       if (!restartsLeft(policy.settings.restart, history)) return exit(history.code, [failed]);
-      return scheduleRestart(history, `could not start (${event.errno ?? event.message})`, { exitCode: execCode ?? null, signal: null }, 0, policy, [failed]);
+      return scheduleRestart(history, `could not start (${event.errno ?? event.message})`, { pid: null, exitCode: execCode ?? null, signal: null }, 0, policy, [failed]);
     }
     case 'running':
     case 'delaying':

@@ -4,7 +4,7 @@ import { SIGKILL, SIGTSTP, SIGTTIN, SIGTTOU } from '../platform/signals';
 import { exitCodeOf, INIT_FAILURE_EXIT_CODE, TIMEOUT_EXIT_CODE } from './exit-policy';
 import { describeEnd, type Policy } from './policy';
 import { onWorkerEnded, onWorkerRestartDue } from './pool';
-import { nextRestart, restartWanted } from './restart-policy';
+import { nextRestart, restartWanted, type EndedRun } from './restart-policy';
 import { onHoldOver } from './running';
 import type { Effect, Event, History, Run, State, TimerName } from './state';
 import { andThen, log, type Step } from './step';
@@ -107,14 +107,14 @@ export function onTreeEmpty(state: State, policy: Policy): Step {
   const cancel: Effect = { kind: 'cancel', timer: 'grace' };
   if (after.kind === 'exit' || history.ending) return exit(history.code, [cancel]);
   const signal = after.status.signal === null ? null : policy.signalName(after.status.signal);
-  return scheduleRestart(history, describeEnd(after.status, policy), { exitCode: after.status.exitCode, signal }, after.upMs, policy, [cancel]);
+  return scheduleRestart(history, describeEnd(after.status, policy), { pid: after.status.pid, exitCode: after.status.exitCode, signal }, after.upMs, policy, [cancel]);
 }
 
 /**
  * The back-off before the next start, announced as a warning (`what` says how the last run
  * went) and emitted as the API's `restart` event; `upMs`, how long that run stayed up.
  */
-export function scheduleRestart(history: History, what: string, status: { exitCode: number | null; signal: string | null }, upMs: number, policy: Policy, effects: Effect[]): Step {
+export function scheduleRestart(history: History, what: string, status: EndedRun, upMs: number, policy: Policy, effects: Effect[]): Step {
   const { attempt, delayMs, history: next, announce } = nextRestart(history, 0, what, status, upMs, policy);
   const restarting: State = { kind: 'restarting', history: next, attempt, delayMs };
   return [restarting, [...effects, announce, { kind: 'arm', timer: 'restart', ms: delayMs }]];

@@ -1,10 +1,10 @@
 import type { Reaped } from '../platform/native';
 import { exitCodeOf } from './exit-policy';
 import { describeEnd, type Policy } from './policy';
-import { nextRestart, restartsLeft, restartWanted } from './restart-policy';
+import { nextRestart, restartsLeft, restartWanted, type EndedRun } from './restart-policy';
 import type { Up } from './running';
 import { fastPathPlan } from './signal-policy';
-import type { Effect, Run } from './state';
+import type { Effect, FailedWorker, Run } from './state';
 import { log, type Step } from './step';
 import { stopTree } from './stop';
 
@@ -20,17 +20,17 @@ export function onWorkerEnded(state: Up, run: Run, status: Reaped, at: number, p
   const ended = describeEnd(status, policy);
   if (restartWanted(policy.settings.restart, state.history, run, status, code)) {
     const signal = status.signal === null ? null : policy.signalName(status.signal);
-    return restartWorker(up, run.taskId, code, ended, { exitCode: status.exitCode, signal }, at - run.startedAt, policy, effects);
+    return restartWorker(up, run.taskId, code, ended, { pid: run.pid, exitCode: status.exitCode, signal }, at - run.startedAt, policy, effects);
   }
   const failed = status.signal !== null || code !== 0;
-  if (failed && budgetSpent(state, policy)) return tooManyRestarts(up, run.taskId, code, ended, policy, effects, [run.pid]);
+  if (failed && budgetSpent(state, policy)) return tooManyRestarts(up, { taskId: run.taskId, code, ended, pid: run.pid }, policy, effects, [run.pid]);
   return taskDone(up, run.taskId, code, policy, effects, [run.pid]);
 }
 
 /** A worker's restart could not start (pids.max, an exec failure): a failed attempt of its own. */
 export function onWorkerStartFailed(state: Up, taskId: number, code: number, why: string, exitCode: number | null, policy: Policy, effects: Effect[]): Step {
-  if (restartsLeft(policy.settings.restart, state.history)) return restartWorker(state, taskId, code, why, { exitCode, signal: null }, 0, policy, effects);
-  return tooManyRestarts(state, taskId, code, why, policy, effects, []);
+  if (restartsLeft(policy.settings.restart, state.history)) return restartWorker(state, taskId, code, why, { pid: null, exitCode, signal: null }, 0, policy, effects);
+  return tooManyRestarts(state, { taskId, code, ended: why, pid: null }, policy, effects, []);
 }
 
 /** A worker's back-off is over: it starts again with its id, drawing on the budget; spent, the pool's end. */
@@ -38,7 +38,7 @@ export function onWorkerRestartDue(state: Up, taskId: number, policy: Policy): S
   const worker = state.pool.backingOff.find((candidate) => candidate.taskId === taskId);
   if (worker === undefined) return [state, []];
   const up: Up = { ...state, pool: { ...state.pool, backingOff: state.pool.backingOff.filter((other) => other !== worker) } };
-  if (!restartsLeft(policy.settings.restart, state.history)) return tooManyRestarts(up, taskId, worker.code, worker.ended, policy, [], []);
+  if (!restartsLeft(policy.settings.restart, state.history)) return tooManyRestarts(up, worker, policy, [], []);
   return [{ ...up, history: { ...up.history, restarts: up.history.restarts + 1 } }, [{ kind: 'spawn', taskId }]];
 }
 
@@ -46,7 +46,11 @@ export function onWorkerRestartDue(state: Up, taskId: number, policy: Policy): S
 export function endRestarts(state: Up, signal: number, policy: Policy): Step {
   const { backingOff, finished } = state.pool;
   if (backingOff.length === 0) return [state, []];
-  const cancelled = backingOff.map(({ taskId }): Effect => ({ kind: 'cancel', timer: `restart:${taskId}` }));
+  const name = policy.signalName(signal);
+  const cancelled = backingOff.flatMap(({ taskId }): Effect[] => [
+    { kind: 'cancel', timer: `restart:${taskId}` },
+    log('info', 'restart-cancelled', `${name} during its back-off: ${policy.command[0]} (task ${taskId}) is not started again`, { signal: name, taskId }),
+  ]);
   const ended = backingOff.map(({ taskId }) => ({ taskId, code: exitCodeOf({ exitCode: null, signal }, policy.settings.remapToZero) }));
   const up: Up = { ...state, pool: { backingOff: [], finished: [...finished, ...ended] } };
   return whenAllDone(up, cancelled, policy, []);
@@ -59,17 +63,18 @@ function budgetSpent(state: Up, policy: Policy): boolean {
   return when !== 'no' && !state.history.ending && state.history.restarts >= max;
 }
 
-function restartWorker(state: Up, taskId: number, code: number, what: string, status: { exitCode: number | null; signal: string | null }, upMs: number, policy: Policy, effects: Effect[]): Step {
-  const { delayMs, history, announce } = nextRestart(state.history, taskId, what, status, upMs, policy);
-  const up: Up = { ...state, history, pool: { ...state.pool, backingOff: [...state.pool.backingOff, { taskId, code, ended: what }] } };
+function restartWorker(state: Up, taskId: number, code: number, what: string, status: EndedRun, upMs: number, policy: Policy, effects: Effect[]): Step {
+  const { delayMs, history, announce } = nextRestart(state.history, taskId, what, status, upMs, policy, state.pool.backingOff.length);
+  const up: Up = { ...state, history, pool: { ...state.pool, backingOff: [...state.pool.backingOff, { taskId, code, ended: what, pid: status.pid }] } };
   return [up, [...effects, announce, { kind: 'arm', timer: `restart:${taskId}`, ms: delayMs }, ...rearm(up, policy)]];
 }
 
 // tornado's "too many child restarts": the others are stopped, and the code is this worker's.
-function tooManyRestarts(state: Up, taskId: number, code: number, what: string, policy: Policy, effects: Effect[], ended: number[]): Step {
+function tooManyRestarts(state: Up, { taskId, code, ended: what, pid }: FailedWorker, policy: Policy, effects: Effect[], ended: number[]): Step {
   const file = policy.command[0];
   const { max } = policy.settings.restart;
-  const warning = log('warn', 'too-many-restarts', `${file} (task ${taskId}) ${what}: too many child restarts (${max} made); stopping the others`, { taskId, restarts: max });
+  const task = pid === null ? `task ${taskId}` : `task ${taskId}, pid ${pid}`;
+  const warning = log('warn', 'too-many-restarts', `${file} (${task}) ${what}: too many child restarts (${max} made); stopping the others`, { taskId, pid, exitCode: code, restarts: max });
   const up: Up = { ...state, history: { ...state.history, code, ending: true } };
   return stopTree(up, `${file} (task ${taskId}) failed with its restarts spent`, [...effects, warning], policy, ended);
 }

@@ -32,20 +32,28 @@ export function backoff(steps: number, upMs: number): { delayMs: number; steps: 
   return { delayMs: Math.min(BACKOFF_FIRST_MS * 2 ** step, BACKOFF_CAP_MS), steps: step + 1 };
 }
 
+/** How a run ended, as its restart is announced: its pid (none when it could not start), its code or signal. */
+export interface EndedRun {
+  pid: number | null;
+  exitCode: number | null;
+  signal: string | null;
+}
+
 /**
- * The next restart of task `taskId`: its attempt number, its own back-off, the history with its
+ * The next restart of task `taskId`: its attempt number (counting the `pending` restarts of a
+ * pool's other workers, drawn before it if their back-offs end first), its own back-off, the history with its
  * back-off counted, and the warning that announces it. A pool draws from its budget only when the
  * restart is due (as tornado, whose restarts are immediate: a failure that finds the budget spent
  * comes after every restart drawn has run), so its warning says how many were made so far.
  * `upMs`, how long the last run stayed up.
  */
-export function nextRestart(history: History, taskId: number, what: string, status: { exitCode: number | null; signal: string | null }, upMs: number, policy: Policy) {
+export function nextRestart(history: History, taskId: number, what: string, status: EndedRun, upMs: number, policy: Policy, pending = 0) {
   const { delayMs, steps } = backoff(history.backoffSteps[taskId] ?? 0, upMs);
-  const attempt = history.restarts + 1;
+  const attempt = history.restarts + pending + 1;
   const { max } = policy.settings.restart;
   const of = Number.isFinite(max) ? ` of ${max}` : '';
   const when = policy.pool ? `starts again in ${delayMs} ms (restarts made: ${history.restarts}${of})` : `restart ${attempt}${of} in ${delayMs} ms`;
-  const task = policy.pool ? ` (task ${taskId})` : '';
+  const task = !policy.pool ? '' : status.pid === null ? ` (task ${taskId})` : ` (task ${taskId}, pid ${status.pid})`;
   const announce = log('warn', 'restart', `${policy.command[0]}${task} ${what}; ${when}`, { taskId, attempt, delayMs, ...status });
   return { attempt, delayMs, announce, history: { ...history, backoffSteps: { ...history.backoffSteps, [taskId]: steps } } };
 }

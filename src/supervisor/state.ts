@@ -32,9 +32,17 @@ export interface History {
   readonly swallow: readonly number[];
 }
 
-/** A pool's workers that do not run now: in their back-off, or done; each with its last run's code (and how it ended). */
+/** A worker whose last run failed: its code, how it ended (for logs), its pid (none if it could not start). */
+export interface FailedWorker {
+  readonly taskId: number;
+  readonly code: number;
+  readonly ended: string;
+  readonly pid: number | null;
+}
+
+/** A pool's workers that do not run now: in their back-off, or done (with their last run's code). */
 export interface Pool {
-  readonly backingOff: readonly { readonly taskId: number; readonly code: number; readonly ended: string }[];
+  readonly backingOff: readonly FailedWorker[];
   readonly finished: readonly { readonly taskId: number; readonly code: number }[];
 }
 
