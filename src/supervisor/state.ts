@@ -46,6 +46,15 @@ export interface Pool {
   readonly finished: readonly { readonly taskId: number; readonly code: number }[];
 }
 
+/** What `running` and `delaying` hold: the runs up, the pool's other workers, --delay's and --kill-after's marks. */
+export interface RunsUp {
+  readonly history: History;
+  readonly runs: readonly Run[];
+  readonly pool: Pool;
+  readonly heldOnce: readonly number[];
+  readonly killAfterArmed: boolean;
+}
+
 /** After the tree is stopped: exit, or start the command again after its back-off. */
 export type AfterStop = { readonly kind: 'exit' } | { readonly kind: 'restart'; readonly status: Reaped; readonly upMs: number };
 
@@ -57,23 +66,8 @@ export type AfterStop = { readonly kind: 'exit' } | { readonly kind: 'restart'; 
  */
 export type State =
   | { readonly kind: 'starting'; readonly history: History }
-  | {
-      readonly kind: 'running';
-      readonly history: History;
-      readonly runs: readonly Run[];
-      readonly pool: Pool;
-      readonly heldOnce: readonly number[];
-      readonly killAfterArmed: boolean;
-    }
-  | {
-      readonly kind: 'delaying';
-      readonly history: History;
-      readonly runs: readonly Run[];
-      readonly pool: Pool;
-      readonly heldOnce: readonly number[];
-      readonly killAfterArmed: boolean;
-      readonly held: readonly Held[];
-    }
+  | ({ readonly kind: 'running' } & RunsUp)
+  | ({ readonly kind: 'delaying'; readonly held: readonly Held[] } & RunsUp)
   | {
       readonly kind: 'stopping';
       readonly history: History;
