@@ -11,6 +11,8 @@ import { realtimeRange, watchedSignals } from './platform/signals';
 export type { Reaped } from './platform/native';
 export type { LogFormat } from './platform/log';
 export type { RunOptions } from './config/run-options';
+export type { RegisterOptions } from './config/register-options';
+export { register } from './register/register';
 
 /** Lifecycle events: the command spawned, a signal forwarded, a child reaped, a restart ahead, the init done. */
 export interface InitEvents {

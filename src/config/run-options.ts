@@ -52,20 +52,30 @@ export function normaliseRunOptions(options: RunOptions, realtime: RealtimeRange
   if (rewrite !== undefined && (typeof rewrite !== 'object' || rewrite === null)) throw new TypeError('run: rewrite must be an object of signal: signal');
   if (delays !== undefined && (typeof delays !== 'object' || delays === null)) throw new TypeError('run: delays must be an object of signal: milliseconds');
   if (listen !== undefined && !Array.isArray(listen)) throw new TypeError('run: listen must be an array of addresses');
-  let settings: Settings;
+  const given = { ...options, rewrites: rewrite && Object.entries(rewrite), delays: delays && Object.entries(delays) };
+  const settings = settingsOrTypeError('run', () => normaliseSettings(given, DEFAULT_GRACE_MS, realtime, { ...sources, workersFrom: 'run() workers' }));
+  return { lifecycle: { ...settings, command: [...command] }, ...logOptions('run', options) };
+}
+
+/** The settings `check` returns, or the TypeError naming the field that `caller` (run, register) was given wrong. */
+export function settingsOrTypeError(caller: string, check: () => Settings): Settings {
   try {
-    settings = normaliseSettings({ ...options, rewrites: rewrite && Object.entries(rewrite), delays: delays && Object.entries(delays) }, DEFAULT_GRACE_MS, realtime, { ...sources, workersFrom: 'run() workers' });
+    return check();
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     const field = error.setting === 'rewrites' ? 'rewrite' : error.setting;
     const why = error.why === undefined ? '' : ` (${error.why})`;
-    throw new TypeError(`run: ${field} must be ${error.want}, not ${typeof error.value === 'string' ? error.value : String(error.value)}${why}`);
+    throw new TypeError(`${caller}: ${field} must be ${error.want}, not ${typeof error.value === 'string' ? error.value : String(error.value)}${why}`);
   }
+}
+
+/** The log's verbosity and format as an API caller gave them, checked (a TypeError naming the field). */
+export function logOptions(caller: string, options: { verbosity?: number; logFormat?: LogFormat }): { verbosity: number; logFormat: LogFormat } {
   const verbosity = options.verbosity ?? DEFAULT_VERBOSITY;
   if (!Number.isInteger(verbosity) || verbosity < 0 || verbosity > MAX_VERBOSITY) {
-    throw new TypeError(`run: verbosity must be an integer from 0 to ${MAX_VERBOSITY}`);
+    throw new TypeError(`${caller}: verbosity must be an integer from 0 to ${MAX_VERBOSITY}`);
   }
   const logFormat = options.logFormat ?? 'text';
-  if (logFormat !== 'text' && logFormat !== 'json') throw new TypeError("run: logFormat must be 'text' or 'json'");
-  return { lifecycle: { ...settings, command: [...command] }, verbosity, logFormat };
+  if (logFormat !== 'text' && logFormat !== 'json') throw new TypeError(`${caller}: logFormat must be 'text' or 'json'`);
+  return { verbosity, logFormat };
 }

@@ -1,11 +1,10 @@
 import type { Listeners } from '../platform/listeners';
 import type { Log } from '../platform/log';
 import { errnoName, type Native } from '../platform/native';
-import { signalProcess } from '../platform/process-signal';
-import { descendantsOf, procIsOurs } from '../platform/process-tree';
 import type { SignalIntake } from '../platform/signal-intake';
 import { forwardableSignals, signalName, type RealtimeRange } from '../platform/signals';
 import { supervise } from './driver';
+import { kernelProcessTable } from './tree-stop';
 import type { Policy } from './policy';
 import type { Settings } from './settings';
 import type { SignalFacts } from './signal-policy';
@@ -31,10 +30,9 @@ export interface SupervisorOptions extends Settings {
 export function runSupervisor(options: SupervisorOptions, listeners: Listeners, native: Native, log: Log, intake: SignalIntake): Promise<number> {
   const policy = policyFor(options, log, { foreground: native.isTerminal(0) }, process.pid);
   const spawnRequest = { commandBytes: options.commandBytes, searchPath: options.searchPath, newSession: options.newSession, oomScoreAdj: options.oomScoreAdj, listeners };
-  const processes = { descendants: descendantsOf, ours: procIsOurs, signal: signalProcess.bind(null, native) };
   return supervise(policy, spawnRequest, {
     native,
-    processes,
+    processes: kernelProcessTable(native),
     log,
     intake,
     now: () => Number(process.hrtime.bigint()) / 1e6, // not `performance`: its first use loads a module, 2 ms

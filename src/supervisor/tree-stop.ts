@@ -1,6 +1,7 @@
 import type { Log, LogLevel } from '../platform/log';
 import type { Native } from '../platform/native';
-import { pidsAndNames, type ProcessInfo } from '../platform/process-tree';
+import { signalProcess } from '../platform/process-signal';
+import { descendantsOf, pidsAndNames, procIsOurs, type ProcessInfo } from '../platform/process-tree';
 import { SIGCONT, SIGKILL, SIGTERM } from '../platform/signals';
 
 /** The processes below tsinit, as the tree stop sees and signals them (/proc and pidfds; a fake in tests). */
@@ -11,6 +12,11 @@ export interface ProcessTable {
   ours(): boolean;
   /** `signal` to exactly that process, not one that took its pid since: false when gone; throws (EPERM) when refused. */
   signal(info: ProcessInfo, signal: number): boolean;
+}
+
+/** The kernel's process table: /proc for the tree, pidfds to signal exactly the process seen. */
+export function kernelProcessTable(native: Native): ProcessTable {
+  return { descendants: descendantsOf, ours: procIsOurs, signal: signalProcess.bind(null, native) };
 }
 
 /**
