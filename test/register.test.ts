@@ -1,0 +1,108 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readProcess } from '../src/platform/process-tree';
+import { AS_PID_1, childrenOf, killWhenDone, runCommand, startCommand, waitFor } from './helpers';
+
+// `node -r tsinit-pid1/register app.js` as a real PID 1: ending signals with and without the
+// app's listener, the exit's stop, not PID 1, under the CLI, twice. The reaping beside every
+// child_process API is register-stress.test.ts's.
+
+const REGISTER = path.resolve(__dirname, '../dist/register.js');
+const UNSHARE = AS_PID_1.slice(0, 4);
+const INDEX = path.resolve(__dirname, '../dist/index.js');
+// The app: a child that says its pid, then whatever `body` does; alive until something ends it.
+const app = (body = '') => `
+  const child = require('child_process').spawn('sleep', ['60'], { stdio: 'ignore' });
+  console.log('child', child.pid);
+  ${body}
+  setInterval(() => {}, 1000);`;
+const asPid1 = (program: string, env: Record<string, string> = {}) => startCommand([...UNSHARE, process.execPath, '-r', REGISTER, '-e', program], { env: { TSINIT_VERBOSITY: '2', ...env } });
+
+// The app's host pid and its child's, once it said it.
+async function started(init: ReturnType<typeof startCommand>) {
+  const appPid = await waitFor('the app', () => childrenOf(init.child.pid!)[0]?.pid);
+  killWhenDone(appPid);
+  const child = Number(await waitFor('its child', () => /^child (\d+)$/m.exec(init.stdout())?.[1]));
+  const hostChild = await waitFor('its child on the host', () => childrenOf(appPid).find((info) => info.name === 'sleep')?.pid);
+  return { appPid, child, hostChild };
+}
+
+describe('an ending signal to the app as PID 1', () => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+    ['SIGHUP', 129],
+  ] as const)('%s with no listener of the app: its children stopped, exit %i', async (signal, code) => {
+    const init = asPid1(app());
+    const { appPid, hostChild } = await started(init);
+    process.kill(appPid, signal);
+    expect((await init.closed).code).toBe(code);
+    expect(readProcess(hostChild)).toBeUndefined();
+    expect(init.stderr()).toContain(`[tsinit] ${signal} and no listener of the app's for it: exiting with code ${code}; still running: `);
+  });
+
+  it('a child that ignores SIGTERM gets SIGKILL after the grace', async () => {
+    const program = app(`require('child_process').spawn('sh', ['-c', 'trap "" TERM; echo stubborn; sleep 60'], { stdio: ['ignore', 'inherit', 'ignore'] });`);
+    const init = startCommand([...UNSHARE, process.execPath, '-e', `require(${JSON.stringify(INDEX)}).register({ graceMs: 300, verbosity: 2 });\n${program}`]);
+    const { appPid } = await started(init);
+    await waitFor('the stubborn child', () => init.stdout().includes('stubborn'));
+    process.kill(appPid, 'SIGTERM');
+    expect((await init.closed).code).toBe(143);
+    expect(init.stderr()).toMatch(/\[tsinit\] grace of 300 ms over; SIGKILL to \d+ \(sh\)/);
+  });
+
+  it('with a listener of its own, the app decides: nothing is signalled by tsinit', async () => {
+    const init = asPid1(app(`process.on('SIGTERM', () => { console.log('app got SIGTERM'); setTimeout(() => process.exit(7), 100); });`));
+    const { appPid, hostChild } = await started(init);
+    process.kill(appPid, 'SIGTERM');
+    await waitFor('the app to hear it', () => init.stdout().includes('app got SIGTERM'));
+    expect(readProcess(hostChild)?.state).toMatch(/[SR]/); // still running: the app did not ask
+    expect((await init.closed).code).toBe(7);
+    expect(init.stderr()).toContain('[tsinit] the app exits; still running: '); // the exit's stop
+  });
+});
+
+describe('at the exit', () => {
+  it("what the app leaves gets SIGTERM before the app's own code is the exit code", async () => {
+    const init = asPid1(`
+      const child = require('child_process').spawn('sleep', ['60'], { stdio: 'ignore' });
+      console.log('child', child.pid);
+      setTimeout(() => process.exit(3), 200);`);
+    const { hostChild } = await started(init);
+    expect((await init.closed).code).toBe(3);
+    expect(readProcess(hostChild)).toBeUndefined();
+  });
+});
+
+describe('where register has nothing to do', () => {
+  it('not PID 1: one line at -v, no signal handling, no reaping', async () => {
+    const result = await runCommand([process.execPath, '-r', REGISTER, '-e', 'process.exit(0)'], { env: { TSINIT_VERBOSITY: '2' } });
+    expect(result).toEqual({ code: 0, stdout: '', stderr: expect.stringMatching(/^\[tsinit\] not PID 1 \(pid \d+\): nothing to do \(subreaper: true reaps the app's orphans here\)\n$/) });
+  });
+
+  it("not PID 1 with subreaper: the app's orphans are reaped here", async () => {
+    const program = `
+      require(${JSON.stringify(INDEX)}).register({ subreaper: true, verbosity: 3 });
+      require('child_process').spawn('sh', ['-c', '(sleep 0.1; exit 5) & exit 0'], { stdio: 'ignore' });
+      setTimeout(() => process.exit(0), 1000);`;
+    const result = await runCommand([process.execPath, '-e', program]);
+    expect(result.stderr).toMatch(/registered as child subreaper, reaping orphans\n/);
+    expect(result.stderr).toMatch(/\[tsinit\] reaped orphan \d+ \(sh\), exited with code 5\n/);
+  });
+
+  it('under the tsinit CLI: the CLI reaps and forwards, register stands aside', async () => {
+    const result = await runCommand([...AS_PID_1, '--', process.execPath, '-r', REGISTER, '-e', 'process.exit(0)'], { env: { TSINIT_VERBOSITY: '2' } });
+    expect(result.stderr).toMatch(/\[tsinit\] under tsinit \(pid \d+\), which reaps and forwards: register does nothing\n/);
+    expect(result.code).toBe(0);
+  });
+
+  it('loaded twice (-r and register() in code): the second does nothing', async () => {
+    const result = await runCommand([...UNSHARE, process.execPath, '-r', REGISTER, '-e', `require(${JSON.stringify(INDEX)}).register({ verbosity: 2 })`], { env: { TSINIT_VERBOSITY: '2' } });
+    expect(result.stderr).toBe('[tsinit] PID 1: reaping orphans, ending on SIGTERM, SIGINT, SIGHUP\n[tsinit] registered already in this process: this one does nothing\n');
+  });
+
+  it('a bad TSINIT_VERBOSITY: one line, exit 2, the app not run', async () => {
+    const result = await runCommand([process.execPath, '-r', REGISTER, '-e', 'console.log("ran")'], { env: { TSINIT_VERBOSITY: 'loud' } });
+    expect(result).toEqual({ code: 2, stdout: '', stderr: '[tsinit] bad TSINIT_VERBOSITY=loud (want 0-3)\n' });
+  });
+});
