@@ -46,6 +46,13 @@ describe('the npm package, installed from its tarballs', () => {
     expect(loaded.stdout).toBe(`${path.join(project, `node_modules/${NAME}-linux-${process.arch}-gnu/tsinit.linux-${process.arch}-gnu.node`)}\n`);
   });
 
+  it('makes a Node app its own PID 1 through `node -r NAME/register`', async () => {
+    const app = "process.kill(process.pid, 'SIGTERM'); setTimeout(() => {}, 5000)"; // no listener: the register's stop, 143
+    const result = await runCommand([...NAMESPACE, process.execPath, '-r', `${NAME}/register`, '-e', app], { cwd: project, env: { TSINIT_VERBOSITY: '2' } });
+    expect(result.stderr).toBe('[tsinit] PID 1: reaping orphans, ending on SIGTERM, SIGINT, SIGHUP\n');
+    expect(result.code).toBe(143);
+  });
+
   it("offers `run` to Node programs, with lifecycle events", async () => {
     const program = `
       import { run } from '${NAME}';
