@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <uv.h>
 
+#include "reaper.h"
 #include "shared-state.h"
 
 // After a failed Node-API call: throws its message unless an exception is already pending.
@@ -56,6 +58,22 @@ napi_value make_disposition(napi_env env, const struct sigaction *action) {
   const char *name = action->sa_handler == SIG_DFL ? "default" : action->sa_handler == SIG_IGN ? "ignore" : "handler";
   CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &result));
   return result;
+}
+
+// One child's end for JS, as Native's Reaped: { pid, exitCode, signal, name? } (the name with
+// `with_name`, when it was read). reapAll and reapUnowned both report through it.
+napi_value make_reaped(napi_env env, const struct reaped_child *child, bool with_name) {
+  napi_value entry, null, name;
+  CHECK(napi_create_object(env, &entry));
+  CHECK(napi_get_null(env, &null));
+  CHECK(napi_set_named_property(env, entry, "pid", make_int(env, child->pid)));
+  CHECK(napi_set_named_property(env, entry, "exitCode", WIFEXITED(child->status) ? make_int(env, WEXITSTATUS(child->status)) : null));
+  CHECK(napi_set_named_property(env, entry, "signal", WIFSIGNALED(child->status) ? make_int(env, WTERMSIG(child->status)) : null));
+  if (with_name && child->name[0] != '\0') {
+    CHECK(napi_create_string_utf8(env, child->name, NAPI_AUTO_LENGTH, &name));
+    CHECK(napi_set_named_property(env, entry, "name", name));
+  }
+  return entry;
 }
 
 // The first `want` arguments, or false with a TypeError when fewer came.

@@ -24,6 +24,8 @@ napi_value throw_type_error(napi_env env, const char *what, const char *must);
 napi_value make_int(napi_env env, int value);
 napi_value make_bool(napi_env env, bool value);
 napi_value make_disposition(napi_env env, const struct sigaction *action);
+struct reaped_child;
+napi_value make_reaped(napi_env env, const struct reaped_child *child, bool with_name);
 bool get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv);
 bool get_integer(napi_env env, napi_value value, const char *what, double min, double max, double *out);
 bool get_int(napi_env env, napi_value value, const char *what, double min, double max, int32_t *out);

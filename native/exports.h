@@ -39,6 +39,9 @@ napi_value UnwatchSignals(napi_env env, napi_callback_info info);
 napi_value TakeSignalsOnThread(napi_env env, napi_callback_info info);
 napi_value ReapAll(napi_env env, napi_callback_info info);
 
+// unowned.c
+napi_value ReapUnowned(napi_env env, napi_callback_info info);
+
 // fast-path.c
 napi_value ArmFastPath(napi_env env, napi_callback_info info);
 napi_value DisarmFastPath(napi_env env, napi_callback_info info);

@@ -23,6 +23,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       FUNCTION("pidfdSendSignal", PidfdSendSignal),
       FUNCTION("nothingLeft", NothingLeft),
       FUNCTION("reapAll", ReapAll),
+      FUNCTION("reapUnowned", ReapUnowned),
       FUNCTION("stopSignal", StopSignal),
       FUNCTION("catchSignals", CatchSignals),
       FUNCTION("watchSignals", WatchSignals),

@@ -122,21 +122,6 @@ napi_value UnwatchSignals(napi_env env, napi_callback_info info) {
 // takeSignalsOnThread(): see signal-thread.c. 0, or the errno when no thread could be made.
 napi_value TakeSignalsOnThread(napi_env env, napi_callback_info info) { return make_int(env, start_signal_thread()); }
 
-// One child's end for JS: { pid, exitCode, signal, name? }.
-static napi_value reaped_entry(napi_env env, const struct reaped_child *child, bool with_name) {
-  napi_value entry, null, name;
-  CHECK(napi_create_object(env, &entry));
-  CHECK(napi_get_null(env, &null));
-  CHECK(napi_set_named_property(env, entry, "pid", make_int(env, child->pid)));
-  CHECK(napi_set_named_property(env, entry, "exitCode", WIFEXITED(child->status) ? make_int(env, WEXITSTATUS(child->status)) : null));
-  CHECK(napi_set_named_property(env, entry, "signal", WIFSIGNALED(child->status) ? make_int(env, WTERMSIG(child->status)) : null));
-  if (with_name && child->name[0] != '\0') {
-    CHECK(napi_create_string_utf8(env, child->name, NAPI_AUTO_LENGTH, &name));
-    CHECK(napi_set_named_property(env, entry, "name", name));
-  }
-  return entry;
-}
-
 // Whether the list's child is one JS asked for.
 static bool asked_for(pid_t pid, const int32_t *only, uint32_t only_count) {
   for (uint32_t i = 0; i < only_count; i++)
@@ -164,7 +149,7 @@ napi_value ReapAll(napi_env env, napi_callback_info info) {
   CHECK(napi_create_array(env, &list));
   for (size_t i = 0; i < reaped_count(); i++) {
     if (!asked_for(reaped_at(i)->pid, only, only_count)) continue;
-    napi_value entry = reaped_entry(env, reaped_at(i), only == NULL);
+    napi_value entry = make_reaped(env, reaped_at(i), only == NULL);
     if (entry == NULL) return NULL;
     CHECK(napi_set_element(env, list, length++, entry));
   }

@@ -86,6 +86,8 @@ export interface Native {
   nothingLeft(): boolean;
   /** Reaps every exited child; reports them all (with names), or only those in `onlyPids`. */
   reapAll(onlyPids?: number[]): Reaped[];
+  /** In-process PID 1 (register): reaps only exited children no libuv process handle owns, so child_process keeps its statuses; `blocked` when a libuv-owned zombie heads the queue or the bound was hit (call again on the next check phase). Main thread, never from a signal handler. */
+  reapUnowned(): { reaped: Reaped[]; blocked: boolean };
   /** The signal that stopped child `pid`, or 0 when it is not stopped. */
   stopSignal(pid: number): number;
   /**
