@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,21 +9,13 @@ import { FIXTURES, startCommand } from './helpers';
 const ADDON = path.resolve(__dirname, '..', `tsinit.linux-${process.arch}-${detectLibc()}.node`);
 const { ECHILD } = constants.errno;
 
-// node_api.h: from the npm package node-api-headers when installed, else Node's own headers.
-function nodeApiHeaders(): string {
-  try {
-    return path.join(path.dirname(require.resolve('node-api-headers/package.json')), 'include');
-  } catch {
-    const own = path.resolve(process.execPath, '../../include/node');
-    if (!existsSync(path.join(own, 'node_api.h'))) throw new Error('no node_api.h: install node-api-headers');
-    return own;
-  }
-}
+// node_api.h where native/build.sh finds it: NODE_HEADERS, else Node's own headers.
+const NODE_HEADERS = process.env.NODE_HEADERS ?? path.resolve(process.execPath, '../../include/node');
 
 // The tiny addon of the node-pty case (test/fixtures/pty-case-addon.c), built here.
 function buildPtyCaseAddon(): string {
   const addon = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-pty-case-')), 'pty-case.node');
-  execFileSync('cc', ['-std=gnu11', '-O2', '-Wall', '-Werror', '-fPIC', '-shared', '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=pty_case', `-I${nodeApiHeaders()}`, '-o', addon, path.join(FIXTURES, 'pty-case-addon.c')]);
+  execFileSync('cc', ['-std=gnu11', '-O2', '-Wall', '-Werror', '-fPIC', '-shared', '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=pty_case', `-I${NODE_HEADERS}`, '-o', addon, path.join(FIXTURES, 'pty-case-addon.c')]);
   return addon;
 }
 
