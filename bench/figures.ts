@@ -54,7 +54,7 @@ function contextSwitches(pid: number): number {
 }
 
 /** CPU time of every thread of a process so far, in ns (schedstat, not 10 ms ticks). */
-function cpuNs(pid: number): number {
+export function cpuNs(pid: number): number {
   return threadsOf(pid).reduce((sum, tid) => sum + Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]), 0);
 }
 

@@ -4,6 +4,7 @@
 // answering.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
+import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const read = (file: string): string | undefined => {
@@ -13,6 +14,17 @@ const read = (file: string): string | undefined => {
     return undefined;
   }
 };
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
 
 /** The children of a process, every thread's (a supervisor may fork from any of them). */
 export function childrenOf(pid: number): number[] {

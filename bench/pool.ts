@@ -4,13 +4,12 @@
 // then a worker SIGKILLed every second under our own client; one table, ratios to cluster.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import minimist from 'minimist';
-import { ask, childrenOf, descendantsOf, killPhase, type Figures, memoryMB, startTime, steadyFdKinds } from './pool-load';
+import { ask, childrenOf, descendantsOf, freePort, killPhase, type Figures, memoryMB, startTime, steadyFdKinds } from './pool-load';
 
 // `--quick`: a short run that only proves the bench works; `--ways a,b`: only those ways (by name).
 const argv = minimist(process.argv.slice(2), {
@@ -116,16 +115,6 @@ for (const name of ['SIGINT', 'SIGTERM'] as const) {
       rmSync(running.home, { recursive: true, force: true });
     }
     process.exit(130);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
   });
 }
 
