@@ -12,6 +12,12 @@ export const IMAGES = {
   /** The debian image plus tini, the reference where a figure is compared. */
   debianWithTini: 'tsinit-test/debian-tini',
   distroless: 'tsinit-test/distroless',
+  /**
+   * A Node app as its own PID 1, as a user writes it: tsinit-pid1 installed in the app's
+   * node_modules (/app, the WORKDIR) and CMD ["node", "-r", "tsinit-pid1/register", "app.js"],
+   * where app.js is test/fixtures/register-http.js. No ENTRYPOINT.
+   */
+  register: 'tsinit-test/register',
 };
 
 /** tsinit's options for a pool of two workers sharing one listening socket on POOL_PORT, in the container. */
@@ -113,8 +119,18 @@ async function packContext(context: string): Promise<void> {
   copyFileSync(path.join(packed, `${name}-${version}.tgz`), path.join(context, 'tsinit.tgz'));
   copyFileSync(path.join(packed, `${name}-linux-${process.arch}-gnu-${version}.tgz`), path.join(context, 'tsinit-platform.tgz'));
   copyFileSync(onPath('tini-static', "install Debian's tini"), path.join(context, 'tini'));
-  for (const file of ['pool-server.js', 'pool-client.js']) copyFileSync(path.join(FIXTURES, file), path.join(context, file));
+  for (const file of ['pool-server.js', 'pool-client.js', 'register-http.js']) copyFileSync(path.join(FIXTURES, file), path.join(context, file));
 }
+
+// IMAGES.register: node's image, the packed tarballs installed in /app as `npm install` puts a dependency there.
+const REGISTER_DOCKERFILE = [
+  `FROM ${NODE_BASE}`,
+  'WORKDIR /app',
+  'COPY tsinit.tgz tsinit-platform.tgz /tmp/',
+  'RUN npm install --offline /tmp/tsinit.tgz /tmp/tsinit-platform.tgz && rm /tmp/tsinit*.tgz',
+  'COPY register-http.js app.js',
+  `CMD ${JSON.stringify(['node', '-r', 'tsinit-pid1/register', 'app.js'])}`,
+].join('\n');
 
 // The ENTRYPOINT of `base` (tsinit's words, ending with `--`) with POOL_OPTIONS before the `--`.
 async function poolEntrypoint(engine: Engine, base: string): Promise<string[]> {
@@ -126,7 +142,7 @@ async function poolEntrypoint(engine: Engine, base: string): Promise<string[]> {
 /**
  * Builds, from this machine alone (no registry is reachable), the bases the Dockerfiles name,
  * then docker/debian.Dockerfile and docker/distroless.Dockerfile as they are, on the packed
- * tarballs, the debian image with tini added, and both as POOLS.
+ * tarballs, the debian image with tini added, both as POOLS, and IMAGES.register.
  */
 export async function buildImages(engine: Engine, work: string): Promise<void> {
   const codename = /^VERSION_CODENAME=(\S+)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'bookworm';
@@ -143,5 +159,9 @@ export async function buildImages(engine: Engine, work: string): Promise<void> {
     const entrypoint = JSON.stringify(await poolEntrypoint(engine, base));
     return build(image, '-', `FROM ${base}\nCOPY pool-server.js pool-client.js /srv/\nENTRYPOINT ${entrypoint}\nCMD ${JSON.stringify([node, '/srv/pool-server.js'])}\n`);
   };
-  await Promise.all([build(IMAGES.debianWithTini, '-', `FROM ${IMAGES.debian}\nCOPY tini /usr/bin/tini\n`), ...Object.values(POOLS).map(pool)]);
+  await Promise.all([
+    build(IMAGES.debianWithTini, '-', `FROM ${IMAGES.debian}\nCOPY tini /usr/bin/tini\n`),
+    build(IMAGES.register, '-', `${REGISTER_DOCKERFILE}\n`),
+    ...Object.values(POOLS).map(pool),
+  ]);
 }

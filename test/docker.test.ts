@@ -220,3 +220,56 @@ describe(`a worker pool in a Docker container (ENTRYPOINT tsinit --workers 2 --l
     },
   );
 });
+
+// test/fixtures/register-http.js's probe in a register container (docker exec): the server's
+// answer (its pid), and the container's other processes.
+async function probeApp(container: string) {
+  const { stdout } = await engine.docker(['exec', container, 'node', 'app.js', 'probe']);
+  const [answer, ...lines] = stdout.trim().split('\n');
+  const processes = lines.map((line) => {
+    const [pid, ppid, state, ...name] = line.split(' ');
+    return { pid: Number(pid), ppid: Number(ppid), state, name: name.join(' ') };
+  });
+  return { answer, processes };
+}
+
+describe('a Node app as its own PID 1 in a Docker container: CMD ["node", "-r", "tsinit-pid1/register", "app.js"]', () => {
+  // The app up, answering as PID 1, its short orphan (sleep 0.3) reaped and no zombie: besides
+  // the app only the long one (sleep 1000), adopted by PID 1. Then `docker stop -t 10`, timed.
+  async function runAndStop(env: string[]) {
+    const { code, stdout, stderr } = await engine.docker(['run', '-d', '-e', 'TSINIT_VERBOSITY=3', ...env, IMAGES.register]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const container = stdout.trim();
+    const init = Number(await inspect(container, '.State.Pid'));
+    const settled = await waitFor('the app to answer with its short orphan reaped', async () => {
+      const probe = await probeApp(container);
+      const rest = probe.processes.filter(({ pid }) => pid !== 1);
+      return probe.answer === 'answer 1' && rest.length === 1 && probe.processes.every(({ state }) => state !== 'Z') ? probe : undefined;
+    });
+    expect(settled.processes.find(({ pid }) => pid !== 1)).toMatchObject({ ppid: 1, name: 'sleep', state: 'S' });
+    const tree = [init, ...descendantsOf(init).map((info) => info.pid)];
+    expect(tree).toHaveLength(2);
+    const began = performance.now();
+    await engine.docker(['stop', '-t', '10', container]);
+    const ms = performance.now() - began;
+    const logs = await engine.docker(['logs', container]);
+    // stopped() finds it stopped already: the exit code, and the container removed.
+    return { code: await stopped(container, 10), ms, logs, left: tree.filter((pid) => readProcess(pid)) };
+  }
+
+  it('with no SIGTERM listener: the orphan reaped meanwhile, docker stop -> 143 in well under the timeout, the adopted sleep stopped too', async () => {
+    const { code, ms, logs, left } = await runAndStop([]);
+    expect({ code, left }).toEqual({ code: 143, left: [] });
+    expect(ms).toBeLessThan(5000);
+    expect(logs.stderr).toMatch(/^\[tsinit\] reaped orphan \d+ \(sleep\), exited with code 0$/m);
+    expect(logs.stderr).toMatch(/SIGTERM and no listener of the app's for it: exiting with code 143/);
+  });
+
+  it('with its own SIGTERM listener: the app decides (closes, exits 0 on its own 300 ms later), what it leaves is stopped at its exit', async () => {
+    const { code, ms, logs, left } = await runAndStop(['-e', 'APP_SIGTERM=exit']);
+    expect({ code, left, stdout: logs.stdout }).toEqual({ code: 0, left: [], stdout: 'app: SIGTERM, closing; exiting 0 in 300 ms\n' });
+    expect(ms).toBeGreaterThanOrEqual(300);
+    expect(ms).toBeLessThan(5000);
+    expect(logs.stderr).toMatch(/SIGTERM: the app listens for it, and decides/);
+  });
+});
