@@ -101,6 +101,17 @@ describe('where register has nothing to do', () => {
     expect(result.stderr).toBe('[tsinit] PID 1: reaping orphans, ending on SIGTERM, SIGINT, SIGHUP\n[tsinit] registered already in this process: this one does nothing\n');
   });
 
+  it('in a worker thread (node -r loads it there too): the main thread stays the only init', async () => {
+    const program = `
+      const { Worker } = require('worker_threads');
+      const child = require('child_process').spawn('sleep', ['0.3'], { stdio: 'ignore' });
+      child.on('exit', (code) => console.log('child exit', code));
+      new Worker('setTimeout(() => {}, 50)', { eval: true }).on('exit', () => console.log('worker done'));`;
+    const result = await runCommand([...UNSHARE, process.execPath, '-r', REGISTER, '-e', program], { env: { TSINIT_VERBOSITY: '2' } });
+    expect(result.stdout.split('\n').sort()).toEqual(['', 'child exit 0', 'worker done']); // the worker's end stopped nothing, took no status
+    expect(result.stderr).toBe('[tsinit] PID 1: reaping orphans, ending on SIGTERM, SIGINT, SIGHUP\n');
+  });
+
   it('a bad TSINIT_VERBOSITY: one line, exit 2, the app not run', async () => {
     const result = await runCommand([process.execPath, '-r', REGISTER, '-e', 'console.log("ran")'], { env: { TSINIT_VERBOSITY: 'loud' } });
     expect(result).toEqual({ code: 2, stdout: '', stderr: '[tsinit] bad TSINIT_VERBOSITY=loud (want 0-3)\n' });

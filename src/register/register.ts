@@ -1,3 +1,4 @@
+import { isMainThread } from 'node:worker_threads';
 import { normaliseRegisterOptions, type RegisterOptions } from '../config/register-options';
 import { createLog } from '../platform/log';
 import { detectLibc, loadNative } from '../platform/native';
@@ -20,6 +21,9 @@ export function register(options: RegisterOptions = {}): void {
   const realtime = realtimeRange(detectLibc());
   const { graceMs, subreaper, signals, verbosity, logFormat } = normaliseRegisterOptions(options, realtime);
   const log = createLog(verbosity, logFormat);
+  // `node -r` loads it in every worker thread too, where process.pid is the app's: the process's
+  // init is the main thread's alone (its reaps, its exit's stop).
+  if (!isMainThread) return log('debug', 'register', 'in a worker thread: the main thread is the init');
   const registry = globalThis as { [REGISTERED]?: boolean };
   if (registry[REGISTERED]) return log('info', 'register', 'registered already in this process: this one does nothing');
   if (process.pid !== 1) {
