@@ -41,6 +41,8 @@ napi_value ReapAll(napi_env env, napi_callback_info info);
 
 // unowned.c
 napi_value ReapUnowned(napi_env env, napi_callback_info info);
+napi_value WatchOrphans(napi_env env, napi_callback_info info);
+napi_value ReportOrphans(napi_env env, napi_callback_info info);
 
 // fast-path.c
 napi_value ArmFastPath(napi_env env, napi_callback_info info);

@@ -24,6 +24,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       FUNCTION("nothingLeft", NothingLeft),
       FUNCTION("reapAll", ReapAll),
       FUNCTION("reapUnowned", ReapUnowned),
+      FUNCTION("watchOrphans", WatchOrphans),
+      FUNCTION("reportOrphans", ReportOrphans),
       FUNCTION("stopSignal", StopSignal),
       FUNCTION("catchSignals", CatchSignals),
       FUNCTION("watchSignals", WatchSignals),

@@ -9,17 +9,18 @@
 //   with waitpid(pid, WNOHANG), as node-pty does, then gets ECHILD: that child's status is lost
 //   to it (test/node-pty-case.test.ts keeps the record). Apps with such addons should run under
 //   the CLI (`tsinit -- node app.js`), which owns no children of the app's.
-// - Zombies wait while the main thread is busy: this runs only when JS calls it on the loop.
+// - Zombies wait while the main thread is busy: this runs only on the loop.
 // - waitid shows one exited child at a time, in the kernel's order, and cannot look past it. A
 //   zombie libuv owns at the head stops the pass (`blocked`); libuv reaps it in its own SIGCHLD
-//   callback in the same loop turn, and JS calls again after that (on the check phase).
+//   callback in the same loop turn, and the pass runs again after that (on the check phase).
 // - spawnSync's own loop and worker threads' loops are not walked, and need not be: spawnSync
 //   reaps its child before JS runs again, and __WNOTHREAD keeps other threads' children out.
 // - At most UNOWNED_MAX children per call, so that a storm of exits cannot starve the loop:
-//   `blocked` is true then too, so JS comes back.
+//   `blocked` is true then too, so the pass comes back.
 // Loop-only (the thread whose loop napi_get_uv_event_loop gives); never from a signal handler.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <uv.h>
@@ -94,26 +95,132 @@ static int reap_unowned(void) {
   return true;
 }
 
-// reapUnowned(): { reaped: Reaped[], blocked }, as the comment at the top says.
+// One pass: the loop's owned pids collected afresh, then the reaping. 1: blocked (libuv's zombie
+// at the head, the bound, or no memory to know what libuv owns), 0: done, -1 with errno.
+static int pass(uv_loop_t *loop) {
+  owned.count = 0;
+  owned.out_of_memory = false;
+  uv_walk(loop, collect_owned, NULL);
+  if (owned.out_of_memory) return (errno = ENOMEM), -1;
+  return reap_unowned();
+}
+
+// The children reaped so far as a JS list of Reaped, then forgotten; NULL (kept) on a failure.
+static napi_value take_reaped(napi_env env) {
+  napi_value list;
+  if (napi_create_array_with_length(env, reaped_length, &list) != napi_ok) return NULL;
+  for (size_t i = 0; i < reaped_length; i++) {
+    napi_value entry = make_reaped(env, &reaped[i], true);
+    if (entry == NULL || napi_set_element(env, list, i, entry) != napi_ok) return NULL;
+  }
+  reaped_length = 0;
+  return list;
+}
+
+// reapUnowned(): { reaped: Reaped[], blocked }, one pass as the comment at the top says.
 napi_value ReapUnowned(napi_env env, napi_callback_info info) {
   napi_value result, list;
   uv_loop_t *loop;
   int blocked;
   CHECK(napi_get_uv_event_loop(env, &loop));
-  owned.count = 0;
-  owned.out_of_memory = false;
-  uv_walk(loop, collect_owned, NULL);
-  if (owned.out_of_memory) return throw_errno(env, "realloc", ENOMEM);
-  if ((blocked = reap_unowned()) < 0) return throw_errno(env, "waitid", errno); // the reaped stay for the next call
-  CHECK(napi_create_array_with_length(env, reaped_length, &list));
-  for (size_t i = 0; i < reaped_length; i++) {
-    napi_value entry = make_reaped(env, &reaped[i], true);
-    if (entry == NULL) return NULL;
-    CHECK(napi_set_element(env, list, i, entry));
-  }
+  if ((blocked = pass(loop)) < 0) return throw_errno(env, errno == ENOMEM ? "realloc" : "waitid", errno); // the reaped stay for the next call
+  if ((list = take_reaped(env)) == NULL) return fail(env);
   CHECK(napi_create_object(env, &result));
   CHECK(napi_set_named_property(env, result, "reaped", list));
   CHECK(napi_set_named_property(env, result, "blocked", make_bool(env, blocked)));
-  reaped_length = 0;
   return result;
+}
+
+// The watch of orphans: the same pass, run by the addon itself on each SIGCHLD, with no JS, so
+// an orphan costs the app the loop's wake and a few syscalls. Its libuv signal watcher and check
+// handle are unref'd: the watch never keeps the app alive. A pass blocked by libuv's zombie runs
+// again on the loop's check phase, after libuv's own SIGCHLD callback took it (at most
+// RETRIES_PER_SIGCHLD times, and again only while passes still reap, so nothing spins). JS hears
+// of the passes only while reporting is on (orphans logged, a tree stop under way): onReaped is
+// then called after every pass, with what it reaped. Loop-only, one watch per process.
+#define RETRIES_PER_SIGCHLD 3
+static struct {
+  napi_env env;
+  napi_ref callback;
+  napi_async_context context;
+  uv_signal_t chld;
+  uv_check_t retry;
+  bool report;
+  int retries;
+} orphans;
+
+// After a pass: onReaped(reaped) when reporting, else the statuses dropped (they are orphans').
+static void hand_to_js(void) {
+  napi_env env = orphans.env;
+  napi_handle_scope scope;
+  napi_value callback, receiver, list, result;
+  if (!orphans.report) {
+    reaped_length = 0;
+    return;
+  }
+  napi_open_handle_scope(env, &scope);
+  if ((list = take_reaped(env)) != NULL) {
+    napi_get_reference_value(env, orphans.callback, &callback);
+    napi_get_global(env, &receiver);
+    if (napi_make_callback(env, orphans.context, receiver, callback, 1, &list, &result) == napi_pending_exception) {
+      napi_value error;
+      napi_get_and_clear_last_exception(env, &error);
+      napi_fatal_exception(env, error);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void on_retry(uv_check_t *retry);
+
+// A pass, its report, and its retry on the check phase when blocked.
+static void watched_pass(uv_loop_t *loop) {
+  size_t before = reaped_length;
+  int blocked = pass(loop); // an unexpected error: the next SIGCHLD tries again
+  bool reaped_now = reaped_length > before;
+  hand_to_js();
+  if (blocked == 1 && orphans.retries < RETRIES_PER_SIGCHLD && (orphans.retries == 0 || reaped_now)) {
+    orphans.retries++;
+    uv_check_start(&orphans.retry, on_retry);
+  }
+}
+
+static void on_chld(uv_signal_t *chld, int signum) {
+  (void)signum;
+  orphans.retries = 0;
+  watched_pass(chld->loop);
+}
+
+static void on_retry(uv_check_t *retry) {
+  uv_check_stop(retry);
+  watched_pass(retry->loop);
+}
+
+// watchOrphans(onReaped): the watch above, started.
+napi_value WatchOrphans(napi_env env, napi_callback_info info) {
+  napi_value argv[1], name;
+  napi_valuetype type;
+  uv_loop_t *loop;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  if (napi_typeof(env, argv[0], &type) != napi_ok || type != napi_function) return throw_type_error(env, "onReaped", "be a function");
+  if (orphans.env != NULL) return napi_throw_error(env, NULL, "orphans are already watched in this process"), NULL;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  CHECK(napi_create_string_utf8(env, "tsinit:orphans", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_reference(env, argv[0], 1, &orphans.callback));
+  CHECK(napi_async_init(env, NULL, name, &orphans.context));
+  if (uv_signal_init(loop, &orphans.chld) != 0 || uv_check_init(loop, &orphans.retry) != 0) return throw_errno(env, "uv_signal_init", EINVAL);
+  if (uv_signal_start(&orphans.chld, on_chld, SIGCHLD) != 0) return throw_errno(env, "uv_signal_start", EINVAL);
+  uv_unref((uv_handle_t *)&orphans.chld);
+  uv_unref((uv_handle_t *)&orphans.retry);
+  orphans.env = env;
+  return NULL;
+}
+
+// reportOrphans(on): whether onReaped hears of every pass from now on.
+napi_value ReportOrphans(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  bool on;
+  if (!get_args(env, info, 1, argv) || !get_bool(env, argv[0], "on", &on)) return NULL;
+  orphans.report = on;
+  return NULL;
 }

@@ -159,6 +159,20 @@ export class FakeNative implements Native {
     return { reaped, blocked: false };
   }
 
+  /** watchOrphans' callback, and whether it hears of passes. */
+  orphanWatch: { onReaped: (reaped: Reaped[]) => void; report: boolean } | undefined;
+  watchOrphans(onReaped: (reaped: Reaped[]) => void): void {
+    this.orphanWatch = { onReaped, report: false };
+  }
+  reportOrphans(on: boolean): void {
+    this.orphanWatch!.report = on;
+  }
+  /** A SIGCHLD as the addon's watch takes it: a pass, reported when reporting is on. */
+  orphanPass(): void {
+    const { reaped } = this.reapUnowned();
+    if (this.orphanWatch?.report) this.orphanWatch.onReaped(reaped);
+  }
+
   reapAll(onlyPids?: number[]): Reaped[] {
     const reaped: Reaped[] = [];
     for (const p of this.alive()) {

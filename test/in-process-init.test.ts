@@ -14,13 +14,11 @@ function startInit({ appListeners = 0, graceMs = 100 } = {}) {
   const native = new FakeNative(1);
   const lines: { level: LogLevel; event: string; message: string }[] = [];
   const log: Log = Object.assign((level: LogLevel, event: string, message: string) => void lines.push({ level, event, message }), { wants: () => true });
-  const later: (() => void)[] = [];
   const timers: { ms: number; fire: () => void; cancelled: boolean }[] = [];
   const exits: number[] = [];
   const host = {
     appListeners: () => appListeners,
     exit: (code: number) => void exits.push(code),
-    later: (pass: () => void) => void later.push(pass),
     after: (ms: number, fire: () => void) => {
       const timer = { ms, fire, cancelled: false };
       timers.push(timer);
@@ -34,9 +32,9 @@ function startInit({ appListeners = 0, graceMs = 100 } = {}) {
     const spawned = native.spawn([Buffer.from(name)], [Buffer.from(name)], { newSession: false, foreground: false });
     return native.processes.get((spawned as { pid: number }).pid)!;
   };
-  const runLater = () => later.splice(0).forEach((pass) => pass());
   const fireTimers = () => timers.filter((timer) => !timer.cancelled).forEach((timer) => timer.fire());
-  return { native, init, lines, exits, child, runLater, fireTimers, timers };
+  init.start();
+  return { native, init, lines, exits, child, fireTimers, timers };
 }
 
 describe('the decision on an ending signal', () => {
@@ -51,29 +49,21 @@ describe('the decision on an ending signal', () => {
 });
 
 describe('reaping beside libuv', () => {
-  it("reaps orphans, never a child libuv owns; a pass blocked by one comes back once libuv took it", () => {
-    const { native, init, child, runLater, lines } = startInit();
-    const owned = child('node-child');
-    native.owned.add(owned.pid);
+  it("reaps what ended before it started, then leaves each SIGCHLD's pass to the addon, heard only when logged", () => {
+    const { native, init, child, lines } = startInit();
+    const early = child('early');
+    native.end(early.pid, ended(0));
+    init.start();
+    expect(lines.map((line) => line.message)).toEqual([`reaped orphan ${early.pid} (early), exited with code 0`]);
+    expect(native.orphanWatch?.report).toBe(true); // this test's log wants debug lines
     const orphan = child('orphan');
-    native.end(owned.pid, ended(3)); // child_process's, ended first: it heads the queue
-    native.end(orphan.pid, ended(0));
-    init.onChildren();
-    expect(native.alive().map((p) => p.pid)).toEqual([owned.pid, orphan.pid]); // nothing taken
-    native.processes.delete(owned.pid); // libuv's own SIGCHLD callback reaps it, this turn
-    runLater();
-    expect(native.alive()).toEqual([]);
-    expect(lines.map((line) => line.message)).toEqual([`reaped orphan ${orphan.pid} (orphan), exited with code 0`]);
-  });
-
-  it('does not spin on a zombie libuv keeps: it comes back on the next SIGCHLD', () => {
-    const { native, init, child, runLater } = startInit();
     const owned = child('node-child');
     native.owned.add(owned.pid);
-    native.end(owned.pid, ended(0));
-    init.onChildren();
-    for (let turn = 0; turn < 10; turn++) runLater();
-    expect(native.alive()).toHaveLength(1);
+    native.end(orphan.pid, ended(2));
+    native.end(owned.pid, ended(3));
+    native.orphanPass();
+    expect(native.alive().map((p) => p.pid)).toEqual([owned.pid]); // child_process's, for libuv
+    expect(lines.at(-1)?.message).toBe(`reaped orphan ${orphan.pid} (orphan), exited with code 2`);
   });
 });
 
@@ -84,7 +74,7 @@ describe('an ending signal, the app PID 1', () => {
     init.onSignal(SIGTERM);
     expect(worker.received).toEqual([SIGTERM]);
     expect(exits).toEqual([]);
-    init.onChildren();
+    native.orphanPass();
     expect(exits).toEqual([128 + SIGTERM]);
     expect(native.alive()).toEqual([]);
   });
@@ -97,7 +87,7 @@ describe('an ending signal, the app PID 1', () => {
     init.onSignal(SIGTERM); // a second one while stopping changes nothing
     expect(timers.map((timer) => timer.ms)).toEqual([300]);
     fireTimers();
-    init.onChildren();
+    native.orphanPass();
     expect([stubborn.received, exits, native.alive()]).toEqual([[SIGTERM, SIGKILL], [128 + SIGTERM], []]);
   });
 

@@ -88,6 +88,10 @@ export interface Native {
   reapAll(onlyPids?: number[]): Reaped[];
   /** In-process PID 1 (register): reaps only exited children no libuv process handle owns, so child_process keeps its statuses; `blocked` when a libuv-owned zombie heads the queue or the bound was hit (call again on the next check phase). Main thread, never from a signal handler. */
   reapUnowned(): { reaped: Reaped[]; blocked: boolean };
+  /** The same pass run by the addon on each SIGCHLD, with no JS (unref'd: it never keeps the app alive); `onReaped` hears of each pass only while reportOrphans(true). */
+  watchOrphans(onReaped: (reaped: Reaped[]) => void): void;
+  /** Whether watchOrphans' onReaped hears of every pass: orphans logged, or a tree stop waiting for the tree to empty. */
+  reportOrphans(on: boolean): void;
   /** The signal that stopped child `pid`, or 0 when it is not stopped. */
   stopSignal(pid: number): number;
   /**

@@ -14,8 +14,6 @@ export interface Host {
   /** Listeners of this signal besides the init's own: the app's. */
   appListeners(signal: number): number;
   exit(code: number): void;
-  /** Runs `pass` on the loop's next check phase, after libuv's own SIGCHLD work of this turn. */
-  later(pass: () => void): void;
   /** Calls `fire` in `ms`; returns what cancels it. */
   after(ms: number, fire: () => void): () => void;
   /** Blocks the thread `ms` (at the exit, where no loop turn is left). */
@@ -29,18 +27,14 @@ export function endingSignalVerdict(appListeners: number, stopping: boolean): 't
   return appListeners > 0 ? 'the app decides' : 'stop the tree';
 }
 
-// A pass blocked by a zombie libuv owns comes back this many times per SIGCHLD: libuv reaps its
-// own in the same turn, so one is the rule; more only while passes still reap.
-const RETRIES_PER_SIGCHLD = 3;
 // How often the exit's stop looks again for leftovers that ended.
 const EXIT_POLL_MS = 10;
 
 type Phase = { kind: 'serving' } | { kind: 'stopping'; code: number; killing: boolean; cancelGrace: () => void } | { kind: 'exiting' };
 
-/** The in-process init: driven by the app's SIGCHLD, its ending signals and its exit (see register.ts). */
+/** The in-process init: the addon's watch of orphans, the app's ending signals and its exit (see register.ts). */
 export class InProcessInit {
   private phase: Phase = { kind: 'serving' };
-  private retries = 0;
   private readonly tree: TreeStop;
 
   constructor(
@@ -54,10 +48,17 @@ export class InProcessInit {
     this.tree = new TreeStop(native, processes, log, graceMs, pid);
   }
 
-  /** A SIGCHLD: every exited child that libuv does not own is reaped; a pass that meets one of libuv's comes back after libuv's turn. */
-  onChildren(): void {
-    this.retries = 0;
-    this.reapPass();
+  /** The addon reaps orphans on each SIGCHLD from now on (JS hears of it when it logs them); what ended before is reaped now. */
+  start(): void {
+    this.native.watchOrphans((reaped) => this.onReaped(reaped));
+    this.native.reportOrphans(this.log.wants('debug'));
+    this.onReaped(this.native.reapUnowned().reaped);
+  }
+
+  /** A pass of the addon's: what it reaped is logged; a tree stop under way looks whether the tree is empty. */
+  onReaped(reaped: readonly Reaped[]): void {
+    for (const status of reaped) this.reaped(status);
+    if (this.phase.kind === 'stopping' && this.tree.check(this.phase.killing, [])) this.finish(this.phase.code);
   }
 
   /** An ending signal the init listens for. */
@@ -71,6 +72,7 @@ export class InProcessInit {
     if (this.tree.signalAll(SIGTERM, [], 'shutdown', why, 'info', { signal: name })) return this.finish(code);
     const cancelGrace = this.host.after(this.graceMs, () => this.graceOver());
     this.phase = { kind: 'stopping', code, killing: false, cancelGrace };
+    this.native.reportOrphans(true); // every SIGCHLD now: the tree may be empty
   }
 
   /**
@@ -91,15 +93,6 @@ export class InProcessInit {
     }
     if (this.tree.signalAll(SIGKILL, [], 'grace-over', `grace of ${this.graceMs} ms over`, 'warn')) return;
     for (let waited = 0; waited < this.graceMs + 1000 && !drained(); waited += EXIT_POLL_MS) this.host.sleep(EXIT_POLL_MS);
-  }
-
-  private reapPass(): void {
-    const { reaped, blocked } = this.native.reapUnowned();
-    for (const status of reaped) this.reaped(status);
-    if (this.phase.kind === 'stopping' && this.tree.check(this.phase.killing, [])) return this.finish(this.phase.code);
-    if (!blocked || this.retries >= RETRIES_PER_SIGCHLD || (this.retries > 0 && reaped.length === 0)) return;
-    this.retries++;
-    this.host.later(() => this.reapPass());
   }
 
   private reaped(status: Reaped): void {

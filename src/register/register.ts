@@ -37,7 +37,6 @@ export function register(options: RegisterOptions = {}): void {
   const host: Host = {
     appListeners: (signal) => process.listenerCount(names.get(signal)!) - 1,
     exit: (code) => process.exit(code),
-    later: (pass) => setImmediate(pass),
     after: (ms, fire) => {
       const timer = setTimeout(fire, ms);
       return () => clearTimeout(timer);
@@ -46,11 +45,9 @@ export function register(options: RegisterOptions = {}): void {
     signalName: (signal) => signalName(signal, realtime),
   };
   const init = new InProcessInit(native, kernelProcessTable(native), log, graceMs, host, process.pid);
-  // Node's signal watchers hold no reference: the init never keeps the app alive.
-  process.on('SIGCHLD', () => init.onChildren());
   // As PID 1 the kernel drops a signal that has no handler: without these, docker stop waits, then SIGKILLs.
   if (process.pid === 1) for (const [signal, name] of names) process.on(name as NodeJS.Signals, () => init.onSignal(signal));
   process.on('exit', () => init.atExit());
   log('info', 'register', process.pid === 1 ? 'PID 1: reaping orphans, ending on ' + [...names.values()].join(', ') : `not PID 1 (pid ${process.pid}): registered as child subreaper, reaping orphans`);
-  init.onChildren(); // what ended before
+  init.start();
 }
