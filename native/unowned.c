@@ -78,16 +78,17 @@ static pid_t peek_own_child(void) {
   return info.si_pid;
 }
 
-// Reaps exited children that libuv does not own into `reaped`, their names read while they are
-// zombies, until none is left (false), a libuv-owned one heads the queue or the bound is hit
-// (true). -1 with errno on an unexpected error.
-static int reap_unowned(void) {
+// Reaps exited children that libuv does not own into `reaped`, with `names` their names read while
+// they are zombies (three syscalls each, for logs only), until none is left (false), a libuv-owned
+// one heads the queue or the bound is hit (true). -1 with errno on an unexpected error.
+static int reap_unowned(bool names) {
   for (unsigned int peeks = 0; peeks < UNOWNED_MAX && reaped_length < UNOWNED_MAX; peeks++) {
     struct reaped_child *slot = &reaped[reaped_length];
     pid_t pid = peek_own_child();
     if (pid <= 0) return pid;
     if (is_owned(pid)) return true;
-    read_comm(pid, slot->name);
+    if (names) read_comm(pid, slot->name);
+    else slot->name[0] = '\0';
     if (waitpid(pid, &slot->status, WNOHANG | __WNOTHREAD) != pid) continue; // gone meanwhile
     slot->pid = pid;
     reaped_length++;
@@ -97,12 +98,12 @@ static int reap_unowned(void) {
 
 // One pass: the loop's owned pids collected afresh, then the reaping. 1: blocked (libuv's zombie
 // at the head, the bound, or no memory to know what libuv owns), 0: done, -1 with errno.
-static int pass(uv_loop_t *loop) {
+static int pass(uv_loop_t *loop, bool names) {
   owned.count = 0;
   owned.out_of_memory = false;
   uv_walk(loop, collect_owned, NULL);
   if (owned.out_of_memory) return (errno = ENOMEM), -1;
-  return reap_unowned();
+  return reap_unowned(names);
 }
 
 // The children reaped so far as a JS list of Reaped, then forgotten; NULL (kept) on a failure.
@@ -123,7 +124,7 @@ napi_value ReapUnowned(napi_env env, napi_callback_info info) {
   uv_loop_t *loop;
   int blocked;
   CHECK(napi_get_uv_event_loop(env, &loop));
-  if ((blocked = pass(loop)) < 0) return throw_errno(env, errno == ENOMEM ? "realloc" : "waitid", errno); // the reaped stay for the next call
+  if ((blocked = pass(loop, true)) < 0) return throw_errno(env, errno == ENOMEM ? "realloc" : "waitid", errno); // the reaped stay for the next call
   if ((list = take_reaped(env)) == NULL) return fail(env);
   CHECK(napi_create_object(env, &result));
   CHECK(napi_set_named_property(env, result, "reaped", list));
@@ -176,7 +177,7 @@ static void on_retry(uv_check_t *retry);
 // A pass, its report, and its retry on the check phase when blocked.
 static void watched_pass(uv_loop_t *loop) {
   size_t before = reaped_length;
-  int blocked = pass(loop); // an unexpected error: the next SIGCHLD tries again
+  int blocked = pass(loop, orphans.report); // an unexpected error: the next SIGCHLD tries again
   bool reaped_now = reaped_length > before;
   hand_to_js();
   if (blocked == 1 && orphans.retries < RETRIES_PER_SIGCHLD && (orphans.retries == 0 || reaped_now)) {
