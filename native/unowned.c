@@ -96,12 +96,13 @@ static int reap_unowned(bool names) {
   return true;
 }
 
-// One pass: the loop's owned pids collected afresh, then the reaping. 1: blocked (libuv's zombie
-// at the head, the bound, or no memory to know what libuv owns), 0: done, -1 with errno.
-static int pass(uv_loop_t *loop, bool names) {
+// One pass: the loop's owned pids collected afresh (none at the exit: libuv reaps nothing more),
+// then the reaping. 1: blocked (libuv's zombie at the head, the bound, or no memory to know what
+// libuv owns), 0: done, -1 with errno.
+static int pass(uv_loop_t *loop, bool names, bool at_exit) {
   owned.count = 0;
   owned.out_of_memory = false;
-  uv_walk(loop, collect_owned, NULL);
+  if (!at_exit) uv_walk(loop, collect_owned, NULL);
   if (owned.out_of_memory) return (errno = ENOMEM), -1;
   return reap_unowned(names);
 }
@@ -118,13 +119,20 @@ static napi_value take_reaped(napi_env env) {
   return list;
 }
 
-// reapUnowned(): { reaped: Reaped[], blocked }, one pass as the comment at the top says.
+// reapUnowned(atExit = false): { reaped: Reaped[], blocked }, one pass as the comment at the top
+// says; at the exit, the main thread's children that libuv owned too (never a worker thread's,
+// whose spawnSync may still wait for its own).
 napi_value ReapUnowned(napi_env env, napi_callback_info info) {
-  napi_value result, list;
+  napi_value argv[1], result, list;
+  napi_valuetype type;
+  size_t argc = 1;
   uv_loop_t *loop;
+  bool at_exit = false;
   int blocked;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc >= 1 && napi_typeof(env, argv[0], &type) == napi_ok && type != napi_undefined && !get_bool(env, argv[0], "atExit", &at_exit)) return NULL;
   CHECK(napi_get_uv_event_loop(env, &loop));
-  if ((blocked = pass(loop, true)) < 0) return throw_errno(env, errno == ENOMEM ? "realloc" : "waitid", errno); // the reaped stay for the next call
+  if ((blocked = pass(loop, true, at_exit)) < 0) return throw_errno(env, errno == ENOMEM ? "realloc" : "waitid", errno); // the reaped stay for the next call
   if ((list = take_reaped(env)) == NULL) return fail(env);
   CHECK(napi_create_object(env, &result));
   CHECK(napi_set_named_property(env, result, "reaped", list));
@@ -177,7 +185,7 @@ static void on_retry(uv_check_t *retry);
 // A pass, its report, and its retry on the check phase when blocked.
 static void watched_pass(uv_loop_t *loop) {
   size_t before = reaped_length;
-  int blocked = pass(loop, orphans.report); // an unexpected error: the next SIGCHLD tries again
+  int blocked = pass(loop, orphans.report, false); // an unexpected error: the next SIGCHLD tries again
   bool reaped_now = reaped_length > before;
   hand_to_js();
   if (blocked == 1 && orphans.retries < RETRIES_PER_SIGCHLD && (orphans.retries == 0 || reaped_now)) {

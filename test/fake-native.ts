@@ -148,11 +148,11 @@ export class FakeNative implements Native {
 
   /** Children libuv owns (child_process's): reapUnowned leaves them, and stops at the first that ended. */
   readonly owned = new Set<number>();
-  reapUnowned(): { reaped: Reaped[]; blocked: boolean } {
+  reapUnowned(atExit = false): { reaped: Reaped[]; blocked: boolean } {
     const reaped: Reaped[] = [];
     for (const p of this.alive()) {
       if (p.state !== 'Z' || p.ppid !== this.ownPid) continue;
-      if (this.owned.has(p.pid)) return { reaped, blocked: true };
+      if (this.owned.has(p.pid) && !atExit) return { reaped, blocked: true };
       this.processes.delete(p.pid);
       reaped.push({ pid: p.pid, ...p.status!, name: p.name });
     }

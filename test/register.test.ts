@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { normaliseRegisterOptions } from '../src/config/register-options';
 import { readProcess } from '../src/platform/process-tree';
 import { AS_PID_1, childrenOf, killWhenDone, runCommand, startCommand, waitFor } from './helpers';
 
@@ -62,7 +63,35 @@ describe('an ending signal to the app as PID 1', () => {
   });
 });
 
+describe('listeners that are not the app deciding', () => {
+  it("signal-exit's (execa and others load it): it only re-raises when alone, so SIGTERM still ends the app, its exit hooks run", async () => {
+    const signalExit = require.resolve('signal-exit');
+    const init = asPid1(app(`require(${JSON.stringify(signalExit)}).onExit(() => console.log('onExit ran'));`));
+    const { appPid, hostChild } = await started(init);
+    process.kill(appPid, 'SIGTERM');
+    expect((await init.closed).code).toBe(143);
+    expect(readProcess(hostChild)).toBeUndefined();
+    expect(init.stdout()).toContain('onExit ran');
+  });
+
+  it('an app that removes every SIGTERM listener: the listener is back, SIGTERM still ends it', async () => {
+    const init = asPid1(app(`process.removeAllListeners('SIGTERM');`));
+    const { appPid } = await started(init);
+    process.kill(appPid, 'SIGTERM');
+    expect((await init.closed).code).toBe(143);
+  });
+});
+
 describe('at the exit', () => {
+  it("a worker thread's spawnSync keeps its children: the exit's stop takes none of their statuses", async () => {
+    const program = `
+      const { Worker } = require('worker_threads');
+      new Worker("const { spawnSync } = require('child_process'); const end = Date.now() + 3000; while (Date.now() < end) if (spawnSync('true').status !== 0) process.exit(9);", { eval: true });
+      setTimeout(() => process.exit(3), 300);`;
+    const result = await runCommand([...UNSHARE, process.execPath, '-r', REGISTER, '-e', program]);
+    expect(result.code).toBe(3); // was: a hang, the worker's spawnSync waiting for a status the exit took
+  });
+
   it("what the app leaves gets SIGTERM before the app's own code is the exit code", async () => {
     const init = asPid1(`
       const child = require('child_process').spawn('sleep', ['60'], { stdio: 'ignore' });
@@ -112,8 +141,17 @@ describe('where register has nothing to do', () => {
     expect(result.stderr).toBe('[tsinit] PID 1: reaping orphans, ending on SIGTERM, SIGINT, SIGHUP\n');
   });
 
-  it('a bad TSINIT_VERBOSITY: one line, exit 2, the app not run', async () => {
-    const result = await runCommand([process.execPath, '-r', REGISTER, '-e', 'console.log("ran")'], { env: { TSINIT_VERBOSITY: 'loud' } });
-    expect(result).toEqual({ code: 2, stdout: '', stderr: '[tsinit] bad TSINIT_VERBOSITY=loud (want 0-3)\n' });
+  it('a bad TSINIT_VERBOSITY: as PID 1 one line and exit 2, the app not run; elsewhere a warning, and the app runs', async () => {
+    const env = { TSINIT_VERBOSITY: 'loud' };
+    const asInit = await runCommand([...UNSHARE, process.execPath, '-r', REGISTER, '-e', 'console.log("ran")'], { env });
+    expect(asInit).toEqual({ code: 2, stdout: '', stderr: '[tsinit] bad TSINIT_VERBOSITY=loud (want 0-3)\n' });
+    const elsewhere = await runCommand([process.execPath, '-r', REGISTER, '-e', 'console.log("ran")'], { env });
+    expect(elsewhere).toEqual({ code: 0, stdout: 'ran\n', stderr: '[tsinit] bad TSINIT_VERBOSITY=loud (want 0-3): ignored, not PID 1\n' });
+  });
+
+  it('refuses signals that no listener can take: a TypeError naming the option', () => {
+    for (const signal of ['SIGKILL', 'SIGCHLD', 'SIGSEGV', 'SIGRTMIN+1']) {
+      expect(() => normaliseRegisterOptions({ signals: [signal] }, [34, 64])).toThrow(new TypeError(`register: signals must be signals a process can listen for, not ${signal}`));
+    }
   });
 });

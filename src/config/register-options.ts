@@ -1,5 +1,6 @@
+import { constants } from 'node:os';
 import type { LogFormat } from '../platform/log';
-import { FAULT_SIGNALS, forwardableSignals, parseSignal, SIGHUP, SIGINT, SIGTERM, type RealtimeRange } from '../platform/signals';
+import { FAULT_SIGNALS, forwardableSignals, parseSignal, SIGHUP, SIGINT, SIGTERM, signalName, type RealtimeRange } from '../platform/signals';
 import { DEFAULT_GRACE_MS, normaliseSettings } from './settings';
 import { logOptions, settingsOrTypeError } from './run-options';
 
@@ -27,8 +28,10 @@ export function normaliseRegisterOptions(options: RegisterOptions, realtime: Rea
   if (options.signals !== undefined && !Array.isArray(options.signals)) throw new TypeError('register: signals must be an array of signal names or numbers');
   const signals = (options.signals ?? ENDING_SIGNALS).map((given) => {
     const signal = typeof given === 'string' || typeof given === 'number' ? parseSignal(String(given), realtime) : undefined;
-    // Not KILL or STOP (no listener), CHLD (the reaper's), TTIN/TTOU, nor a fault (a JS listener on a real SEGV spins).
-    if (signal === undefined || !forwardableSignals(realtime).includes(signal) || FAULT_SIGNALS.includes(signal)) throw new TypeError(`register: signals must be signals a process can listen for, not ${String(given)}`);
+    // Not KILL or STOP (no listener), CHLD (the reaper's), TTIN/TTOU, a fault (a JS listener on a
+    // real SEGV spins), nor a real-time one (process.on has no name for it: no handler, dropped).
+    const listenable = signal !== undefined && signalName(signal, realtime) in constants.signals;
+    if (!listenable || !forwardableSignals(realtime).includes(signal) || FAULT_SIGNALS.includes(signal)) throw new TypeError(`register: signals must be signals a process can listen for, not ${String(given)}`);
     return signal;
   });
   return { graceMs, subreaper, signals, ...logOptions('register', options) };

@@ -86,8 +86,8 @@ export interface Native {
   nothingLeft(): boolean;
   /** Reaps every exited child; reports them all (with names), or only those in `onlyPids`. */
   reapAll(onlyPids?: number[]): Reaped[];
-  /** In-process PID 1 (register): reaps only exited children no libuv process handle owns, so child_process keeps its statuses; `blocked` when a libuv-owned zombie heads the queue or the bound was hit (call again on the next check phase). Main thread, never from a signal handler. */
-  reapUnowned(): { reaped: Reaped[]; blocked: boolean };
+  /** In-process PID 1 (register): reaps only exited children no libuv process handle owns, so child_process keeps its statuses; `blocked` when a libuv-owned zombie heads the queue or the bound was hit (call again on the next check phase); `atExit`, libuv's too (libuv reaps no more), never a worker thread's. Main thread, never from a signal handler. */
+  reapUnowned(atExit?: boolean): { reaped: Reaped[]; blocked: boolean };
   /** The same pass run by the addon on each SIGCHLD, with no JS (unref'd: it never keeps the app alive); `onReaped` hears of each pass only while reportOrphans(true). */
   watchOrphans(onReaped: (reaped: Reaped[]) => void): void;
   /** Whether watchOrphans' onReaped hears of every pass: orphans logged, or a tree stop waiting for the tree to empty. */

@@ -77,13 +77,15 @@ export class InProcessInit {
 
   /**
    * At the app's exit, what it left gets the same stop, waited for on this thread (no loop turn is
-   * left): SIGTERM, the grace, SIGKILL. Every child is reaped now: libuv will wait for none.
+   * left): SIGTERM, the grace, SIGKILL. The main thread's children are all reaped now (libuv will
+   * wait for none), never a worker thread's: those still run here, and a spawnSync of theirs
+   * would wait forever for a status taken from it.
    */
   atExit(): void {
     if (this.phase.kind === 'stopping') this.phase.cancelGrace();
     this.phase = { kind: 'exiting' };
     const drained = () => {
-      for (const status of this.native.reapAll()) this.tree.reaped(status.pid);
+      for (const status of this.native.reapUnowned(true).reaped) this.tree.reaped(status.pid);
       return this.native.nothingLeft();
     };
     if (drained() || this.tree.signalAll(SIGTERM, [], 'shutdown', 'the app exits', 'info')) return;

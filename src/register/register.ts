@@ -5,6 +5,7 @@ import { detectLibc, loadNative } from '../platform/native';
 import { readProcess } from '../platform/process-tree';
 import { realtimeRange, signalName } from '../platform/signals';
 import { kernelProcessTable } from '../supervisor/tree-stop';
+import { listenForEndingSignals } from './ending-signals';
 import { InProcessInit, type Host } from './in-process-init';
 
 // Loaded twice (two copies of the package, -r and register()), the second must do nothing.
@@ -34,8 +35,9 @@ export function register(options: RegisterOptions = {}): void {
   const native = loadNative(detectLibc());
   if (process.pid !== 1) native.setChildSubreaper(true);
   const names = new Map(signals.map((signal) => [signal, signalName(signal, realtime)]));
+  let appListeners: (signal: number) => number = () => 0;
   const host: Host = {
-    appListeners: (signal) => process.listenerCount(names.get(signal)!) - 1,
+    appListeners: (signal) => appListeners(signal),
     exit: (code) => process.exit(code),
     after: (ms, fire) => {
       const timer = setTimeout(fire, ms);
@@ -46,7 +48,7 @@ export function register(options: RegisterOptions = {}): void {
   };
   const init = new InProcessInit(native, kernelProcessTable(native), log, graceMs, host, process.pid);
   // As PID 1 the kernel drops a signal that has no handler: without these, docker stop waits, then SIGKILLs.
-  if (process.pid === 1) for (const [signal, name] of names) process.on(name as NodeJS.Signals, () => init.onSignal(signal));
+  if (process.pid === 1) appListeners = listenForEndingSignals(names, (signal) => init.onSignal(signal));
   process.on('exit', () => init.atExit());
   log('info', 'register', process.pid === 1 ? 'PID 1: reaping orphans, ending on ' + [...names.values()].join(', ') : `not PID 1 (pid ${process.pid}): registered as child subreaper, reaping orphans`);
   init.start();
