@@ -4,8 +4,7 @@ import { createLog, type LogFormat } from './platform/log';
 import { detectLibc, loadNative, type Reaped } from './platform/native';
 import { normaliseRunOptions, type RunOptions } from './config/run-options';
 import { catchFromBoot, SignalIntake } from './platform/signal-intake';
-import { openListeners } from './platform/listeners';
-import { closeSync } from 'node:fs';
+import { closeListeners, openListeners } from './platform/listeners';
 import { realtimeRange, watchedSignals } from './platform/signals';
 
 export type { Reaped } from './platform/native';
@@ -69,7 +68,7 @@ export class Init extends EventEmitter<InitEvents> {
     running = this;
     const end = () => {
       intake.close();
-      for (const fd of listeners.fds) closeSync(fd);
+      closeListeners(listeners);
       running = undefined;
     };
     // Started on the next microtask, so listeners attached right after run() hear the spawn.

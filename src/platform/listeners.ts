@@ -25,10 +25,15 @@ export function openListeners(native: Native, addresses: readonly ListenAddress[
   try {
     for (const address of addresses) fds.push(open(native, address));
   } catch (error) {
-    for (const fd of fds) closeSync(fd);
+    closeListeners({ fds, names: [] });
     throw error;
   }
   return { fds, names: addresses.map((address) => address.name) };
+}
+
+/** The sockets closed, once no run is to get them again (run()'s end, a failed open). */
+export function closeListeners(listeners: Listeners): void {
+  for (const fd of listeners.fds) closeSync(fd);
 }
 
 function open(native: Native, address: ListenAddress): number {

@@ -3,6 +3,7 @@ import type { Native, Reaped } from '../platform/native';
 import { pidAndName } from '../platform/process-tree';
 import { SIGKILL, SIGTERM } from '../platform/signals';
 import { exitCodeOf } from '../supervisor/exit-policy';
+import { describeEnd } from '../supervisor/policy';
 import { TreeStop, type ProcessTable } from '../supervisor/tree-stop';
 
 // A Node app as its own PID 1 (tsinit-pid1/register): the init's work done inside the app's
@@ -99,8 +100,7 @@ export class InProcessInit {
 
   private reaped(status: Reaped): void {
     this.tree.reaped(status.pid);
-    const ended = status.signal !== null ? `killed by ${this.host.signalName(status.signal)}` : `exited with code ${status.exitCode}`;
-    this.log('debug', 'orphan-reaped', `reaped orphan ${pidAndName(status.pid, status.name)}, ${ended}`, { ...status });
+    this.log('debug', 'orphan-reaped', `reaped orphan ${pidAndName(status.pid, status.name)}, ${describeEnd(status, this.host)}`, { ...status });
   }
 
   private graceOver(): void {

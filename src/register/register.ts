@@ -19,7 +19,8 @@ const REGISTERED = Symbol.for('tsinit-pid1.register');
  * `subreaper`; under the tsinit CLI, or registered already, nothing either. -v says which.
  */
 export function register(options: RegisterOptions = {}): void {
-  const realtime = realtimeRange(detectLibc());
+  const libc = detectLibc();
+  const realtime = realtimeRange(libc);
   const { graceMs, subreaper, signals, verbosity, logFormat } = normaliseRegisterOptions(options, realtime);
   const log = createLog(verbosity, logFormat);
   // `node -r` loads it in every worker thread too, where process.pid is the app's: the process's
@@ -32,7 +33,7 @@ export function register(options: RegisterOptions = {}): void {
     if (!subreaper) return log('info', 'register', `not PID 1 (pid ${process.pid}): nothing to do (subreaper: true reaps the app's orphans here)`);
   }
   registry[REGISTERED] = true;
-  const native = loadNative(detectLibc());
+  const native = loadNative(libc);
   if (process.pid !== 1) native.setChildSubreaper(true);
   const names = new Map(signals.map((signal) => [signal, signalName(signal, realtime)]));
   let appListeners: (signal: number) => number = () => 0;

@@ -4,9 +4,9 @@ import { execFailureCode, exitCodeOf, INIT_FAILURE_EXIT_CODE } from './exit-poli
 import { restartsLeft } from './restart-policy';
 import type { Policy } from './policy';
 import { endRestarts, onWorkerStartFailed } from './pool';
-import { forwardToRuns, onSignalWhileRunning, recordForwards } from './running';
-import { decideSignal, fastPathPlan } from './signal-policy';
-import type { Effect, Event, History, Run, State } from './state';
+import { armFastPath, forwardToRuns, onSignalWhileRunning, recordForwards } from './running';
+import { decideSignal } from './signal-policy';
+import type { Effect, Event, Run, State } from './state';
 import { andThen, log, type Step } from './step';
 import { exit, stopTree } from './stop';
 
@@ -168,8 +168,3 @@ function notForwarded(signal: number, policy: Policy): Effect {
   return log('debug', 'signal-not-forwarded', `${name} not forwarded: ${policy.command[0]} is not running`, { signal: name });
 }
 
-// The signal policy compiled into the addon's tables for these runs.
-function armFastPath(runs: readonly Run[], history: History, policy: Policy): Effect {
-  const plan = fastPathPlan(policy.signals, runs.map((run) => run.pid), history.swallow, policy.settings, policy.facts, policy.fastPath);
-  return { kind: 'arm-fast-path', plan };
-}

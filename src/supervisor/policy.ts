@@ -25,6 +25,6 @@ export interface Policy {
 }
 
 /** "killed by SIGTERM" or "exited with code 3": how a process ended, for log lines. */
-export function describeEnd(status: Reaped, policy: Policy): string {
+export function describeEnd(status: Reaped, policy: Pick<Policy, 'signalName'>): string {
   return status.signal !== null ? `killed by ${policy.signalName(status.signal)}` : `exited with code ${status.exitCode}`;
 }

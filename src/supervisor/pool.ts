@@ -2,8 +2,7 @@ import type { Reaped } from '../platform/native';
 import { exitCodeOf } from './exit-policy';
 import { describeEnd, type Policy } from './policy';
 import { nextRestart, restartsLeft, restartWanted, type EndedRun } from './restart-policy';
-import type { Up } from './running';
-import { fastPathPlan } from './signal-policy';
+import { armFastPath, type Up } from './running';
 import type { Effect, FailedWorker, Run } from './state';
 import { log, type Step } from './step';
 import { stopTree } from './stop';
@@ -96,7 +95,5 @@ function whenAllDone(state: Up, effects: Effect[], policy: Policy, ended: number
 
 // The addon dropped its plan when it saw a worker end: the others' forwards are its again.
 function rearm(state: Up, policy: Policy): Effect[] {
-  if (state.runs.length === 0) return [];
-  const plan = fastPathPlan(policy.signals, state.runs.map((run) => run.pid), state.history.swallow, policy.settings, policy.facts, policy.fastPath);
-  return [{ kind: 'arm-fast-path', plan }];
+  return state.runs.length === 0 ? [] : [armFastPath(state.runs, state.history, policy)];
 }

@@ -1,10 +1,16 @@
 import type { Policy } from './policy';
-import { decideSignal, type Verdict } from './signal-policy';
-import type { Effect, Run, State } from './state';
+import { decideSignal, fastPathPlan, type Verdict } from './signal-policy';
+import type { Effect, History, Run, State } from './state';
 import { andThen, log, type Step } from './step';
 
 /** The states in which the runs are up and signals are theirs. */
 export type Up = Extract<State, { kind: 'running' | 'delaying' }>;
+
+/** The signal policy compiled into the addon's tables for these runs (armed again whenever the runs change). */
+export function armFastPath(runs: readonly Run[], history: History, policy: Policy): Effect {
+  const plan = fastPathPlan(policy.signals, runs.map((run) => run.pid), history.swallow, policy.settings, policy.facts, policy.fastPath);
+  return { kind: 'arm-fast-path', plan };
+}
 
 /**
  * A signal while the runs are up: held first if --delay says so (its first arrival in a run),
