@@ -27,6 +27,7 @@
 
 #include "args.h"
 #include "exports.h"
+#include "loop-callback.h"
 #include "reaper.h"
 
 #ifndef UNOWNED_MAX // a test builds it smaller
@@ -149,35 +150,18 @@ napi_value ReapUnowned(napi_env env, napi_callback_info info) {
 // then called after every pass, with what it reaped. Loop-only, one watch per process.
 #define RETRIES_PER_SIGCHLD 3
 static struct {
-  napi_env env;
-  napi_ref callback;
-  napi_async_context context;
+  struct loop_callback on_reaped;
   uv_signal_t chld;
   uv_check_t retry;
   bool report;
   int retries;
 } orphans;
 
-// After a pass: onReaped(reaped) when reporting, else the statuses dropped (they are orphans').
+// After a pass: onReaped(reaped) when reporting (a list that fails to be made is kept, and no
+// call made), else the statuses dropped (they are orphans').
 static void hand_to_js(void) {
-  napi_env env = orphans.env;
-  napi_handle_scope scope;
-  napi_value callback, receiver, list, result;
-  if (!orphans.report) {
-    reaped_length = 0;
-    return;
-  }
-  napi_open_handle_scope(env, &scope);
-  if ((list = take_reaped(env)) != NULL) {
-    napi_get_reference_value(env, orphans.callback, &callback);
-    napi_get_global(env, &receiver);
-    if (napi_make_callback(env, orphans.context, receiver, callback, 1, &list, &result) == napi_pending_exception) {
-      napi_value error;
-      napi_get_and_clear_last_exception(env, &error);
-      napi_fatal_exception(env, error);
-    }
-  }
-  napi_close_handle_scope(env, scope);
+  if (orphans.report) call_loop_callback(&orphans.on_reaped, take_reaped);
+  else reaped_length = 0;
 }
 
 static void on_retry(uv_check_t *retry);
@@ -207,21 +191,18 @@ static void on_retry(uv_check_t *retry) {
 
 // watchOrphans(onReaped): the watch above, started.
 napi_value WatchOrphans(napi_env env, napi_callback_info info) {
-  napi_value argv[1], name;
-  napi_valuetype type;
+  napi_value argv[1];
   uv_loop_t *loop;
-  if (!get_args(env, info, 1, argv)) return NULL;
-  if (napi_typeof(env, argv[0], &type) != napi_ok || type != napi_function) return throw_type_error(env, "onReaped", "be a function");
-  if (orphans.env != NULL) return napi_throw_error(env, NULL, "orphans are already watched in this process"), NULL;
+  if (!get_args(env, info, 1, argv) || !is_function(env, argv[0], "onReaped")) return NULL;
+  if (orphans.on_reaped.env != NULL) return napi_throw_error(env, NULL, "orphans are already watched in this process"), NULL;
   CHECK(napi_get_uv_event_loop(env, &loop));
-  CHECK(napi_create_string_utf8(env, "tsinit:orphans", NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_create_reference(env, argv[0], 1, &orphans.callback));
-  CHECK(napi_async_init(env, NULL, name, &orphans.context));
-  if (uv_signal_init(loop, &orphans.chld) != 0 || uv_check_init(loop, &orphans.retry) != 0) return throw_errno(env, "uv_signal_init", EINVAL);
-  if (uv_signal_start(&orphans.chld, on_chld, SIGCHLD) != 0) return throw_errno(env, "uv_signal_start", EINVAL);
+  if (!keep_loop_callback(env, argv[0], "tsinit:orphans", &orphans.on_reaped)) return NULL;
+  if (uv_signal_init(loop, &orphans.chld) != 0 || uv_check_init(loop, &orphans.retry) != 0 || uv_signal_start(&orphans.chld, on_chld, SIGCHLD) != 0) {
+    drop_loop_callback(&orphans.on_reaped);
+    return throw_errno(env, "uv_signal_start", EINVAL);
+  }
   uv_unref((uv_handle_t *)&orphans.chld);
   uv_unref((uv_handle_t *)&orphans.retry);
-  orphans.env = env;
   return NULL;
 }
 

@@ -6,15 +6,14 @@
 
 #include "args.h"
 #include "exports.h"
+#include "loop-callback.h"
 #include "loop-side.h"
 #include "reaper.h"
 #include "signal-thread.h"
 
 // The watch: at most one at a time. Loop-only.
 static struct {
-  napi_env env;
-  napi_ref callback;
-  napi_async_context context;
+  struct loop_callback on_wake;
   uv_async_t *wake;
 } watch;
 
@@ -41,20 +40,9 @@ napi_value CatchSignals(napi_env env, napi_callback_info info) {
 // On the loop after a handler's uv_async_send: the loop's share of the work (see after_wake),
 // then one call to onWake when JS has anything to see.
 static void on_wake(uv_async_t *wake) {
-  napi_env env = watch.env;
-  napi_handle_scope scope;
-  napi_value callback, receiver, result;
   (void)wake;
-  if (!after_wake() || env == NULL) return;
-  napi_open_handle_scope(env, &scope);
-  napi_get_reference_value(env, watch.callback, &callback);
-  napi_get_global(env, &receiver);
-  if (napi_make_callback(env, watch.context, receiver, callback, 0, NULL, &result) == napi_pending_exception) {
-    napi_value error;
-    napi_get_and_clear_last_exception(env, &error);
-    napi_fatal_exception(env, error);
-  }
-  napi_close_handle_scope(env, scope);
+  if (!after_wake() || watch.on_wake.env == NULL) return;
+  call_loop_callback(&watch.on_wake, NULL);
 }
 
 // uv_close's callback: the handle's memory, once libuv is done with it.
@@ -64,36 +52,29 @@ static void free_handle(uv_handle_t *handle) { free(handle); }
 static void end_watch(void) {
   clear_wake();
   if (watch.wake != NULL) uv_close((uv_handle_t *)watch.wake, free_handle);
-  if (watch.callback != NULL) napi_delete_reference(watch.env, watch.callback);
-  if (watch.context != NULL) napi_async_destroy(watch.env, watch.context);
   watch.wake = NULL;
-  watch.callback = NULL;
-  watch.context = NULL;
-  watch.env = NULL;
+  drop_loop_callback(&watch.on_wake);
 }
 
 // watchSignals(onWake): a uv_async the handler wakes; onWake is called on the loop whenever JS
 // has something to take. The handle stays ref'd: it is what keeps the init's loop alive, with no
 // timer and no wake-up. Arrivals held before it wake it at once.
 napi_value WatchSignals(napi_env env, napi_callback_info info) {
-  napi_value argv[1], name;
-  napi_valuetype type;
+  napi_value argv[1];
   uv_loop_t *loop;
-  if (!get_args(env, info, 1, argv)) return NULL;
-  if (napi_typeof(env, argv[0], &type) != napi_ok || type != napi_function) return throw_type_error(env, "onWake", "be a function");
-  if (watch.env != NULL) return napi_throw_error(env, NULL, "signals are already watched: call unwatchSignals first"), NULL;
+  if (!get_args(env, info, 1, argv) || !is_function(env, argv[0], "onWake")) return NULL;
+  if (watch.on_wake.env != NULL) return napi_throw_error(env, NULL, "signals are already watched: call unwatchSignals first"), NULL;
   CHECK(napi_get_uv_event_loop(env, &loop));
-  CHECK(napi_create_string_utf8(env, "tsinit:signal", NAPI_AUTO_LENGTH, &name));
-  if ((watch.wake = malloc(sizeof *watch.wake)) == NULL) return throw_errno(env, "malloc", ENOMEM);
+  if (!keep_loop_callback(env, argv[0], "tsinit:signal", &watch.on_wake)) return NULL;
+  if ((watch.wake = malloc(sizeof *watch.wake)) == NULL) {
+    drop_loop_callback(&watch.on_wake);
+    return throw_errno(env, "malloc", ENOMEM);
+  }
   if (uv_async_init(loop, watch.wake, on_wake) != 0) {
     free(watch.wake);
     watch.wake = NULL;
+    drop_loop_callback(&watch.on_wake);
     return throw_errno(env, "uv_async_init", EINVAL);
-  }
-  watch.env = env;
-  if (napi_create_reference(env, argv[0], 1, &watch.callback) != napi_ok || napi_async_init(env, NULL, name, &watch.context) != napi_ok) {
-    end_watch();
-    return fail(env);
   }
   set_wake(watch.wake);
   uv_async_send(watch.wake); // on_wake calls JS only if something was held
