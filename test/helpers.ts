@@ -154,16 +154,32 @@ export const SETPRIV_1000 = ['setpriv', '--reuid=1000', '--regid=1000', '--clear
  * 1000 may not reach into this checkout (a clone in a 0700 directory).
  */
 export function asUser1000() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-'));
-  chmodSync(dir, 0o755);
+  const dir = readableDirectory();
   const becomeRoot = path.join(dir, 'become-root');
   execFileSync('cc', ['-O2', '-o', becomeRoot, path.join(FIXTURES, 'become-root.c')]);
   chmodSync(becomeRoot, 0o4755);
   const cli = path.join(dir, 'cli.js');
   const addon = path.join(dir, 'tsinit.node');
   copyFileSync(CLI, cli);
-  copyFileSync(path.resolve(CLI, '../..', `tsinit.linux-${process.arch}-${detectLibc()}.node`), addon);
+  copyFileSync(BUILT_ADDON, addon);
   return { dir, cli, addon, becomeRoot };
+}
+
+/** The addon as native/build.sh leaves it at the package root, for this machine. */
+export const BUILT_ADDON = path.resolve(__dirname, '..', `tsinit.linux-${process.arch}-${detectLibc()}.node`);
+
+/** A copy of the built addon that any user may load: this checkout may sit in a 0700 directory (mktemp -d). */
+export function addonForAnyUser(): string {
+  const addon = path.join(readableDirectory(), 'tsinit.node');
+  copyFileSync(BUILT_ADDON, addon);
+  return addon;
+}
+
+// A new directory of ours that every user may enter and read.
+function readableDirectory(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-'));
+  chmodSync(dir, 0o755);
+  return dir;
 }
 
 /**

@@ -3,11 +3,9 @@ import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectLibc } from '../src/platform/native';
-import { AS_PID_1, FIXTURES, initPidOf, namespaceProcesses, startCommand, waitFor } from './helpers';
+import { addonForAnyUser, AS_PID_1, BUILT_ADDON, FIXTURES, initPidOf, namespaceProcesses, startCommand, waitFor } from './helpers';
 
 // The built addon (native/build.sh), loaded by small programs that arm its fast path.
-const ADDON = path.resolve(__dirname, '..', `tsinit.linux-${process.arch}-${detectLibc()}.node`);
 const { SIGCHLD, SIGHUP, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH } = constants.signals;
 // The recorder (prints "TAG ready", then "TAG n" for each signal n) under the real interpreter, not a shim.
 const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
@@ -15,8 +13,8 @@ const RECORD = `${PYTHON} ${path.join(FIXTURES, 'record-signals.py')}`;
 
 // A program with the addon as `n`, `say(value)` writing one JSON line, `spawn(shell command)`,
 // `table(entries, fill)` for the plan's tables and `plan(fields)`, a plan with nothing forwarded.
-function program(body: string): string {
-  return `const n = require(${JSON.stringify(ADDON)}); const fs = require('fs');
+function program(body: string, addon: string): string {
+  return `const n = require(${JSON.stringify(addon)}); const fs = require('fs');
     const say = (value) => fs.writeSync(1, JSON.stringify(value) + '\\n');
     const spawn = (command) => n.spawn(['/bin/sh'], ['sh', '-c', command], { newSession: false, foreground: false }).pid;
     const table = (length, entries, fill = 0) => Array.from({ length }, (_, i) => entries[i] ?? fill);
@@ -25,7 +23,7 @@ function program(body: string): string {
 }
 
 function start(body: string, { pid1 = false, asNobody = false } = {}) {
-  const node = [process.execPath, '-e', program(body)];
+  const node = [process.execPath, '-e', program(body, asNobody ? addonForAnyUser() : BUILT_ADDON)];
   const user = asNobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
   return startCommand([...(pid1 ? AS_PID_1.slice(0, 4) : []), ...user, ...node]);
 }

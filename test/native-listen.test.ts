@@ -2,11 +2,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectLibc } from '../src/platform/native';
-import { startCommand } from './helpers';
+import { BUILT_ADDON, startCommand } from './helpers';
 
 // The built addon (native/build.sh), in a program of its own: its reapAll would take vitest's children.
-const ADDON = path.resolve(__dirname, '..', `tsinit.linux-${process.arch}-${detectLibc()}.node`);
 
 // A child given the socket as fd 3 accepts one connection on it and answers with its pid.
 const ACCEPTOR = "import os, socket\nc, _ = socket.socket(fileno=3).accept()\nc.sendall(b'accepted by %d' % os.getpid())\nc.close()";
@@ -44,7 +42,7 @@ const PRELUDE = String.raw`
 
 async function run(body: string): Promise<unknown[]> {
   const script = `${PRELUDE}\n(async () => { ${body}; console.log(JSON.stringify(out)); })().catch((error) => { console.error(error); process.exit(1); });`;
-  const started = startCommand([process.execPath, '-e', script, ADDON]);
+  const started = startCommand([process.execPath, '-e', script, BUILT_ADDON]);
   expect({ ...(await started.closed), stderr: started.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
   return JSON.parse(started.stdout());
 }

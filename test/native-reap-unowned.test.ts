@@ -3,17 +3,15 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectLibc } from '../src/platform/native';
-import { FIXTURES, startCommand } from './helpers';
+import { BUILT_ADDON, FIXTURES, startCommand } from './helpers';
 
 // The built addon (native/build.sh), in a Node program that is PID 1 of its own namespace, as an
 // app loaded with register is: its orphans come to it.
-const ADDON = path.resolve(__dirname, '..', `tsinit.linux-${process.arch}-${detectLibc()}.node`);
 const NATIVE = path.resolve(__dirname, '../native');
 const HEADERS = path.resolve(process.execPath, '../../include/node');
 
 // Runs the fixture in `mode` as PID 1 and returns the one JSON line it prints.
-async function asPid1(mode: string, { addon = ADDON, arg = [] as string[] } = {}) {
+async function asPid1(mode: string, { addon = BUILT_ADDON, arg = [] as string[] } = {}) {
   const started = startCommand(['unshare', '--pid', '--fork', '--mount-proc', process.execPath, path.join(FIXTURES, 'unowned-pid1.js'), addon, mode, ...arg]);
   expect({ ...(await started.closed), stderr: started.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
   return JSON.parse(started.stdout());

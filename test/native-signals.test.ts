@@ -1,20 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectLibc } from '../src/platform/native';
-import { AS_PID_1, initPidOf, startCommand, waitFor } from './helpers';
+import { AS_PID_1, BUILT_ADDON, initPidOf, startCommand, waitFor } from './helpers';
 
 // The built addon (native/build.sh), loaded by small programs: catching signals in the test's
 // own process would take them from vitest.
-const ADDON = path.resolve(__dirname, '..', `tsinit.linux-${process.arch}-${detectLibc()}.node`);
 const { SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGPIPE, SIGSEGV, SIGSYS, SIGTRAP, SIGUSR2 } = constants.signals;
 const FAULTS = [SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS];
 const REALTIME = 40; // a queued signal: each one sent arrives
 
 // A program with the addon as `n`, `say(value)` writing one JSON line, and the fault list.
 function program(body: string): string {
-  return `const n = require(${JSON.stringify(ADDON)}); const fs = require('fs'); const say = (value) => fs.writeSync(1, JSON.stringify(value) + '\\n'); const FAULTS = ${JSON.stringify(FAULTS)};\n${body}`;
+  return `const n = require(${JSON.stringify(BUILT_ADDON)}); const fs = require('fs'); const say = (value) => fs.writeSync(1, JSON.stringify(value) + '\\n'); const FAULTS = ${JSON.stringify(FAULTS)};\n${body}`;
 }
 
 function start(body: string, { pid1 = false, stdio = 'pipe' as 'pipe' | ('pipe' | 'ignore')[] } = {}) {

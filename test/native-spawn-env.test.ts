@@ -2,11 +2,9 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectLibc } from '../src/platform/native';
-import { startCommand } from './helpers';
+import { BUILT_ADDON, startCommand } from './helpers';
 
 // The built addon (native/build.sh), in a program of its own: its reapAll would take vitest's children.
-const ADDON = path.resolve(__dirname, '..', `tsinit.linux-${process.arch}-${detectLibc()}.node`);
 
 // The spawned command: its pid, its environment as exec gave it (/proc/self/environ: duplicates
 // show) and every fd above 2 with what it is, close-on-exec and non-blocking. readlink opens no fd.
@@ -35,7 +33,7 @@ interface Probe {
 async function run(body: string, { env = {}, prefix = [] as string[] } = {}): Promise<{ probes: Probe[]; out: unknown[] }> {
   const script = `
     const fs = require('fs');
-    const n = require(${JSON.stringify(ADDON)});
+    const n = require(${JSON.stringify(BUILT_ADDON)});
     const out = [];
     const inode = (fd) => fs.readlinkSync('/proc/self/fd/' + fd);
     const probe = (options) => {

@@ -1,15 +1,12 @@
 import { constants } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectLibc } from '../src/platform/native';
-import { startCommand } from './helpers';
+import { BUILT_ADDON, startCommand } from './helpers';
 
 // The built addon (native/build.sh), in a program of its own: its reapAll would take vitest's children.
-const ADDON = path.resolve(__dirname, '..', `tsinit.linux-${process.arch}-${detectLibc()}.node`);
 const { EACCES, ENOENT } = constants.errno;
 
 async function run(body: string): Promise<unknown[]> {
-  const started = startCommand([process.execPath, '-e', `const n = require(${JSON.stringify(ADDON)}); const out = []; ${body}; console.log(JSON.stringify(out));`]);
+  const started = startCommand([process.execPath, '-e', `const n = require(${JSON.stringify(BUILT_ADDON)}); const out = []; ${body}; console.log(JSON.stringify(out));`]);
   expect({ ...(await started.closed), stderr: started.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
   return JSON.parse(started.stdout());
 }

@@ -3,10 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectLibc } from '../src/platform/native';
-import { FIXTURES, startCommand } from './helpers';
+import { BUILT_ADDON, FIXTURES, startCommand } from './helpers';
 
-const ADDON = path.resolve(__dirname, '..', `tsinit.linux-${process.arch}-${detectLibc()}.node`);
 const { ECHILD } = constants.errno;
 
 // node_api.h where native/build.sh finds it: NODE_HEADERS, else Node's own headers.
@@ -20,7 +18,7 @@ function buildPtyCaseAddon(): string {
 }
 
 async function asPid1(ptyAddon: string, mode: 'reaper' | 'none') {
-  const started = startCommand(['unshare', '--pid', '--fork', '--mount-proc', process.execPath, path.join(FIXTURES, 'pty-case-pid1.js'), ADDON, ptyAddon, mode]);
+  const started = startCommand(['unshare', '--pid', '--fork', '--mount-proc', process.execPath, path.join(FIXTURES, 'pty-case-pid1.js'), BUILT_ADDON, ptyAddon, mode]);
   expect({ ...(await started.closed), stderr: started.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
   return JSON.parse(started.stdout());
 }

@@ -1,14 +1,13 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { detectLibc, type Native } from '../src/platform/native';
+import { type Native } from '../src/platform/native';
 import { signalProcess } from '../src/platform/process-signal';
 import { readProcess } from '../src/platform/process-tree';
-import { waitFor } from './helpers';
+import { BUILT_ADDON, waitFor } from './helpers';
 
 // The tree stop's signal, with the real addon and kernel: it reaches the process it listed, and
 // never the one that took its pid after it ended (pids are reused once a zombie is reaped).
-const native = require(path.resolve(__dirname, '..', `tsinit.linux-${process.arch}-${detectLibc()}.node`)) as Native;
+const native = require(BUILT_ADDON) as Native;
 const children: number[] = [];
 afterEach(() => {
   for (const pid of children.splice(0)) if (readProcess(pid)) process.kill(pid, 'SIGKILL');
