@@ -1,51 +1,15 @@
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { runCommand } from './helpers';
-
-/** What a docker command printed and how it ended. */
-export interface DockerResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A Docker engine of the tests' own, and the client that talks to it. */
-export interface Engine {
-  /** The client's environment: DOCKER_HOST is this engine's socket. */
-  env: Record<string, string>;
-  /** The docker client a user would type (first on PATH); it speaks the engine's API version. */
-  client: string;
-  docker(args: string[], input?: string | Buffer): Promise<DockerResult>;
-  /** Stops the engine (by its pid) and removes its data root: containers and images with it. */
-  stop(): Promise<void>;
-}
-
-/** An executable of PATH's, or an error that says how to get it. */
-export function onPath(name: string, getIt: string): string {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    try {
-      accessSync(path.join(dir, name), constants.X_OK);
-      return path.join(dir, name);
-    } catch {
-      // not in this one
-    }
-  }
-  throw new Error(`${name} not found on PATH: ${getIt}`);
-}
-
-/** Runs a command to its end; stdin is `input`, or nothing (/dev/null) when none is given. */
-export function runWithInput(command: string[], env: Record<string, string> = {}, input?: string | Buffer): Promise<DockerResult> {
-  return runCommand(command, { env, input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-}
+import { onPath, runWithInput, type Engine } from './container-engine';
 
 /**
  * Starts Debian's dockerd as the issue's machines can run it (no systemd, no iptables, no bridge),
  * on a socket, data root and exec root of its own, so it neither needs nor disturbs another
  * engine; it starts its own containerd. Fails with the daemon's log when it does not come up.
  */
-export async function startEngine(): Promise<Engine> {
+export async function startDocker(): Promise<Engine> {
   const getIt = "install Debian's docker.io (the README's test command does)";
   const dockerd = onPath('dockerd', getIt);
   const client = onPath('docker', getIt);
@@ -60,9 +24,9 @@ export async function startEngine(): Promise<Engine> {
   const exited = new Promise<string>((resolve) => daemon.on('exit', (code, signal) => resolve(`dockerd exited (${signal ?? `code ${code}`})`)));
   let ended: string | undefined;
   void exited.then((why) => (ended = why));
-  const docker = (dockerArgs: string[], input?: string | Buffer) => runWithInput([client, ...dockerArgs], env, input);
+  const cli = (dockerArgs: string[], input?: string | Buffer) => runWithInput([client, ...dockerArgs], env, input);
   const deadline = Date.now() + 60_000;
-  const answers = async () => (await docker(['info'])).code === 0;
+  const answers = async () => (await cli(['info'])).code === 0;
   try {
     while (!(await answers())) {
       if (ended || Date.now() > deadline) throw new Error(ended ?? 'no answer in 60 s');
@@ -79,5 +43,6 @@ export async function startEngine(): Promise<Engine> {
     await exited;
     rmSync(dir, { recursive: true, force: true });
   };
-  return { env, client, docker, stop };
+  const removeNow = async (container: string) => void (await cli(['rm', '-f', container]));
+  return { name: 'Docker', env, client, cli, removeNow, stop };
 }

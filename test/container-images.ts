@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { onPath, runWithInput, type DockerResult, type Engine } from './docker-engine';
+import { onPath, runWithInput, type Engine, type EngineResult } from './container-engine';
 import { FIXTURES } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -18,6 +18,11 @@ export const IMAGES = {
    * where app.js is test/fixtures/register-http.js. No ENTRYPOINT.
    */
   register: 'tsinit-test/register',
+  /**
+   * docker/pod.yaml's app: the debian image (ENTRYPOINT ["tsinit", "--"]) with
+   * test/fixtures/pod-server.js as server.js in its WORKDIR, /app.
+   */
+  podApp: 'tsinit-test/pod-app',
 };
 
 /** tsinit's options for a pool of two workers sharing one listening socket on POOL_PORT, in the container. */
@@ -40,7 +45,7 @@ const NODE_BASE = 'node:20-bookworm-slim';
 const DISTROLESS_BASE = 'gcr.io/distroless/nodejs20-debian12';
 
 // A command that must succeed: its output, or an error carrying what it printed.
-async function must(what: string, result: Promise<DockerResult>): Promise<string> {
+async function must(what: string, result: Promise<EngineResult>): Promise<string> {
   const { code, stdout, stderr } = await result;
   if (code !== 0) throw new Error(`${what} failed (exit ${code}):\n${stderr}${stdout}`);
   return stdout;
@@ -66,12 +71,16 @@ function aptMirror(codename: string): string {
   throw new Error(`no apt source for ${codename} in /etc/apt: mmdebstrap needs a mirror`);
 }
 
+// The PATH Debian's images and distroless set. An imported tarball has none, and where Docker
+// then searches a default PATH, Podman finds no `sh`.
+const IMAGE_PATH = 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 // Debian minbase from apt's mirror, imported as local/debian:<codename> (about a minute).
 function buildDebianBase(engine: Engine, codename: string): Promise<string> {
   const mmdebstrap = onPath('mmdebstrap', "install Debian's mmdebstrap (the README's test command does)");
-  const script = 'set -o pipefail; "$0" --variant=minbase --quiet "$1" - "$2" | "$3" import - "$4"';
-  const command = ['bash', '-c', script, mmdebstrap, codename, aptMirror(codename), engine.client, `local/debian:${codename}`];
-  return must('mmdebstrap | docker import', runWithInput(command, engine.env));
+  const script = 'set -o pipefail; "$0" --variant=minbase --quiet "$1" - "$2" | "$3" import --change "$4" - "$5"';
+  const command = ['bash', '-c', script, mmdebstrap, codename, aptMirror(codename), engine.client, IMAGE_PATH, `local/debian:${codename}`];
+  return must(`mmdebstrap | ${engine.client} import`, runWithInput(command, engine.env));
 }
 
 // node:20-bookworm-slim's layout on that base: this machine's node and npm, the user node (1000).
@@ -86,7 +95,7 @@ async function buildNodeImage(engine: Engine, context: string, codename: string)
     'RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && groupadd -g 1000 node && useradd -m -u 1000 -g node node',
   ];
   writeFileSync(path.join(context, 'Dockerfile'), `${dockerfile.join('\n')}\n`);
-  return must(`building ${NODE_BASE}`, engine.docker(['build', '-q', '-t', NODE_BASE, context]));
+  return must(`building ${NODE_BASE}`, engine.cli(['build', '-q', '-t', NODE_BASE, context]));
 }
 
 // distroless/nodejs20's layout: /nodejs/bin/node, the libraries ldd lists, passwd, /tmp; no shell.
@@ -105,8 +114,8 @@ function buildDistrolessBase(engine: Engine, root: string): Promise<string> {
   writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\nnonroot:x:65532:\n');
   mkdirSync(path.join(root, 'tmp'));
   chmodSync(path.join(root, 'tmp'), 0o1777);
-  const script = 'set -o pipefail; tar -C "$0" -c . | "$1" import --change \'ENTRYPOINT ["/nodejs/bin/node"]\' - "$2"';
-  return must(`importing ${DISTROLESS_BASE}`, runWithInput(['bash', '-c', script, root, engine.client, DISTROLESS_BASE], engine.env));
+  const script = 'set -o pipefail; tar -C "$0" -c . | "$1" import --change "$2" --change \'ENTRYPOINT ["/nodejs/bin/node"]\' - "$3"';
+  return must(`importing ${DISTROLESS_BASE}`, runWithInput(['bash', '-c', script, root, engine.client, IMAGE_PATH, DISTROLESS_BASE], engine.env));
 }
 
 // The context docker/*.Dockerfile expect: the tarballs npm/pack.sh writes, and tini for the reference image.
@@ -119,7 +128,7 @@ async function packContext(context: string): Promise<void> {
   copyFileSync(path.join(packed, `${name}-${version}.tgz`), path.join(context, 'tsinit.tgz'));
   copyFileSync(path.join(packed, `${name}-linux-${process.arch}-gnu-${version}.tgz`), path.join(context, 'tsinit-platform.tgz'));
   copyFileSync(onPath('tini-static', "install Debian's tini"), path.join(context, 'tini'));
-  for (const file of ['pool-server.js', 'pool-client.js', 'register-http.js']) copyFileSync(path.join(FIXTURES, file), path.join(context, file));
+  for (const file of ['pool-server.js', 'pool-client.js', 'register-http.js', 'pod-server.js']) copyFileSync(path.join(FIXTURES, file), path.join(context, file));
 }
 
 // IMAGES.register: node's image, the packed tarballs installed in /app as `npm install` puts a dependency there.
@@ -130,11 +139,11 @@ const REGISTER_DOCKERFILE = [
   'RUN npm install --offline /tmp/tsinit.tgz /tmp/tsinit-platform.tgz && rm /tmp/tsinit*.tgz',
   'COPY register-http.js app.js',
   `CMD ${JSON.stringify(['node', '-r', 'tsinit-pid1/register', 'app.js'])}`,
-].join('\n');
+];
 
 // The ENTRYPOINT of `base` (tsinit's words, ending with `--`) with POOL_OPTIONS before the `--`.
 async function poolEntrypoint(engine: Engine, base: string): Promise<string[]> {
-  const entrypoint: string[] = JSON.parse(await must(`inspecting ${base}`, engine.docker(['image', 'inspect', '-f', '{{json .Config.Entrypoint}}', base])));
+  const entrypoint: string[] = JSON.parse(await must(`inspecting ${base}`, engine.cli(['image', 'inspect', '-f', '{{json .Config.Entrypoint}}', base])));
   if (entrypoint.at(-1) !== '--') throw new Error(`${base}'s ENTRYPOINT does not end with "--": ${JSON.stringify(entrypoint)}`);
   return [...entrypoint.slice(0, -1), ...POOL_OPTIONS, '--'];
 }
@@ -142,7 +151,7 @@ async function poolEntrypoint(engine: Engine, base: string): Promise<string[]> {
 /**
  * Builds, from this machine alone (no registry is reachable), the bases the Dockerfiles name,
  * then docker/debian.Dockerfile and docker/distroless.Dockerfile as they are, on the packed
- * tarballs, the debian image with tini added, both as POOLS, and IMAGES.register.
+ * tarballs, the debian image with tini added, both as POOLS, IMAGES.register and IMAGES.podApp.
  */
 export async function buildImages(engine: Engine, work: string): Promise<void> {
   const codename = /^VERSION_CODENAME=(\S+)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'bookworm';
@@ -152,16 +161,22 @@ export async function buildImages(engine: Engine, work: string): Promise<void> {
     buildDistrolessBase(engine, path.join(work, 'distroless')),
     packContext(context),
   ]);
-  const build = (image: string, dockerfile: string, input?: string) =>
-    must(`building ${image}`, engine.docker(['build', '-q', '-t', image, '-f', dockerfile, context], input));
+  const build = (image: string, dockerfile: string) => must(`building ${image}`, engine.cli(['build', '-q', '-t', image, '-f', dockerfile, context]));
+  // A Dockerfile of the tests' own, from a file: podman cannot read one from a socket (`-f -` opens /dev/stdin).
+  const buildFrom = (image: string, lines: string[]) => {
+    const dockerfile = path.join(work, `${image.replaceAll('/', '-')}.Dockerfile`);
+    writeFileSync(dockerfile, `${lines.join('\n')}\n`);
+    return build(image, dockerfile);
+  };
   await Promise.all([build(IMAGES.debian, path.join(ROOT, 'docker/debian.Dockerfile')), build(IMAGES.distroless, path.join(ROOT, 'docker/distroless.Dockerfile'))]);
   const pool = async ({ base, image, node }: (typeof POOLS)[keyof typeof POOLS]) => {
     const entrypoint = JSON.stringify(await poolEntrypoint(engine, base));
-    return build(image, '-', `FROM ${base}\nCOPY pool-server.js pool-client.js /srv/\nENTRYPOINT ${entrypoint}\nCMD ${JSON.stringify([node, '/srv/pool-server.js'])}\n`);
+    return buildFrom(image, [`FROM ${base}`, 'COPY pool-server.js pool-client.js /srv/', `ENTRYPOINT ${entrypoint}`, `CMD ${JSON.stringify([node, '/srv/pool-server.js'])}`]);
   };
   await Promise.all([
-    build(IMAGES.debianWithTini, '-', `FROM ${IMAGES.debian}\nCOPY tini /usr/bin/tini\n`),
-    build(IMAGES.register, '-', `${REGISTER_DOCKERFILE}\n`),
+    buildFrom(IMAGES.debianWithTini, [`FROM ${IMAGES.debian}`, 'COPY tini /usr/bin/tini']),
+    buildFrom(IMAGES.register, REGISTER_DOCKERFILE),
+    buildFrom(IMAGES.podApp, [`FROM ${IMAGES.debian}`, 'WORKDIR /app', 'COPY pod-server.js server.js']),
     ...Object.values(POOLS).map(pool),
   ]);
 }
