@@ -16,13 +16,13 @@ let engine: Engine;
  * Starts the engine for the calling test file (at collection, so that a file whose engine cannot
  * start is skipped and says why), builds the images in it before the file's tests and stops it
  * after them, and declares the container cases on it. The engine, for the file's own cases, or
- * undefined when skipped. TSINIT_TEST_ENGINES=required (CI sets it) makes a skip a failure.
+ * undefined when skipped. REQUIRE_CONTAINER_ENGINES=1 (CI sets it) makes a skip a failure.
  */
 export async function describeContainerCases(name: string, start: () => Promise<Engine>): Promise<Engine | undefined> {
   try {
     engine = await start();
   } catch (error) {
-    if (process.env.TSINIT_TEST_ENGINES === 'required') throw error;
+    if (process.env.REQUIRE_CONTAINER_ENGINES === '1') throw error;
     const why = (error as Error).message.split('\n')[0];
     console.warn(`${name} container tests skipped: ${why}`);
     describe.skip(`in a ${name} container (skipped: ${why})`, () => it('needs the engine', () => {}));
