@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { descendantsOf, readProcess } from '../src/platform/process-tree';
 import type { Engine } from './container-engine';
 import { buildImages, IMAGES, POOL_PORT, POOLS } from './container-images';
@@ -10,32 +10,37 @@ import { startCommand, waitFor, type Started } from './helpers';
 // The container cases, the same on every engine: tsinit in real containers, images built here
 // from the packed tarballs and docker/*.Dockerfile as users build them; tini in the same image as
 // the reference. docker.test.ts and podman.test.ts each run them on their engine.
-let engine: Engine;
+let engine: Engine; // set before the first test runs
+let unavailable: string | undefined;
 
 /**
- * Starts the engine for the calling test file (at collection, so that a file whose engine cannot
- * start is skipped and says why), builds the images in it before the file's tests and stops it
- * after them, and declares the container cases on it. The engine, for the file's own cases, or
- * undefined when skipped. REQUIRE_CONTAINER_ENGINES=1 (CI sets it) makes a skip a failure.
+ * Gives the calling test file its engine: started, with the images built in it, before the file's
+ * first test (none when every test is filtered out), and stopped after its last, which removes
+ * what the tests made. Where it cannot start, each test is skipped with the reason;
+ * REQUIRE_CONTAINER_ENGINES=1 (CI sets it) makes that a failure. The engine, for the file's own cases.
  */
-export async function describeContainerCases(name: string, start: () => Promise<Engine>): Promise<Engine | undefined> {
-  try {
-    engine = await start();
-  } catch (error) {
-    if (process.env.REQUIRE_CONTAINER_ENGINES === '1') throw error;
-    const why = (error as Error).message.split('\n')[0];
-    console.warn(`${name} container tests skipped: ${why}`);
-    describe.skip(`in a ${name} container (skipped: ${why})`, () => it('needs the engine', () => {}));
-    return undefined;
-  }
-  const work = mkdtempSync(path.join(tmpdir(), 'tsinit-images-'));
-  beforeAll(() => buildImages(engine, work), 600_000);
+export function useEngine(start: () => Promise<Engine>): () => Engine {
+  let work: string | undefined;
+  beforeAll(async () => {
+    try {
+      engine = await start();
+    } catch (error) {
+      if (process.env.REQUIRE_CONTAINER_ENGINES === '1') throw error;
+      unavailable = (error as Error).message.split('\n')[0];
+      console.warn(`container tests skipped: ${unavailable}`);
+      return;
+    }
+    work = mkdtempSync(path.join(tmpdir(), 'tsinit-images-'));
+    await buildImages(engine, work);
+  }, 600_000);
+  beforeEach((context) => {
+    if (unavailable) context.skip(unavailable);
+  });
   afterAll(async () => {
-    await engine.stop();
-    rmSync(work, { recursive: true, force: true });
+    await engine?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
   }, 120_000);
-  describeCases(name);
-  return engine;
+  return () => engine;
 }
 
 const INITS = { tsinit: [], tini: ['--entrypoint', 'tini'] } as const;
@@ -116,8 +121,8 @@ async function probeApp(container: string) {
   return { answer, processes };
 }
 
-// The cases, in describes titled with the engine's name.
-function describeCases(name: string): void {
+/** Declares the container cases, titled with the engine's name ("Docker"), on the file's engine (useEngine). */
+export function describeContainerCases(name: string): void {
   const cli = name.toLowerCase();
   describe(`in a ${name} container`, () => {
     it("exits with the command's code as tini does: 0, 3, 143 when killed by SIGTERM, 127 not found, 126 not executable", async () => {
@@ -184,11 +189,11 @@ function describeCases(name: string): void {
   });
 
   describe(`in a ${name} container with a terminal (${cli} run -it)`, () => {
-    const name = (what: string) => `tsinit-test-${what}-${process.pid}`;
+    const containerName = (what: string) => `tsinit-test-${what}-${process.pid}`;
 
     it('delivers Ctrl-C to a trapping shell', async () => {
       const script = 'trap "echo got INT; exit 7" INT; echo ready; while :; do sleep 0.1; done';
-      const terminal = inTerminal(name('ctrl-c'), ['bash', '-c', script]);
+      const terminal = inTerminal(containerName('ctrl-c'), ['bash', '-c', script]);
       try {
         await waitFor('the shell to be ready', () => terminal.stdout().includes('ready'));
         terminal.child.stdin!.write('\x03');
@@ -196,12 +201,12 @@ function describeCases(name: string): void {
         expect(terminal.stdout()).toContain('got INT');
       } finally {
         terminal.child.kill('SIGKILL');
-        await engine.removeNow(name('ctrl-c'));
+        await engine.removeNow(containerName('ctrl-c'));
       }
     });
 
     it('lets an interactive bash stop a job with Ctrl-Z and resume it with fg', async () => {
-      const container = name('ctrl-z');
+      const container = containerName('ctrl-z');
       const terminal = inTerminal(container, ['bash', '--norc', '-i'], ['-e', 'PS1=tsinit-test$ ']);
       const prompts = () => terminal.stdout().split('tsinit-test$ ').length - 1;
       try {

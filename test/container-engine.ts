@@ -14,8 +14,6 @@ export interface EngineResult {
  * container tests run the same cases on each, so what differs between them is said here once.
  */
 export interface Engine {
-  /** "Docker" or "Podman", as the test titles say it. */
-  name: string;
   /** The client's environment: where this engine's socket or configuration is. */
   env: Record<string, string>;
   /** The client a user would type (`docker` or `podman`, first on PATH). */

@@ -44,6 +44,13 @@ export const POOLS = {
 const NODE_BASE = 'node:20-bookworm-slim';
 const DISTROLESS_BASE = 'gcr.io/distroless/nodejs20-debian12';
 
+// Every step to its end, then the first failure if any: Promise.all would reject at the first,
+// and the engine's cleanup would then run under the steps still building.
+async function allEnded(steps: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(steps)).find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 // A command that must succeed: its output, or an error carrying what it printed.
 async function must(what: string, result: Promise<EngineResult>): Promise<string> {
   const { code, stdout, stderr } = await result;
@@ -156,7 +163,7 @@ async function poolEntrypoint(engine: Engine, base: string): Promise<string[]> {
 export async function buildImages(engine: Engine, work: string): Promise<void> {
   const codename = /^VERSION_CODENAME=(\S+)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'bookworm';
   const context = path.join(work, 'tsinit');
-  await Promise.all([
+  await allEnded([
     buildDebianBase(engine, codename).then(() => buildNodeImage(engine, path.join(work, 'node'), codename)),
     buildDistrolessBase(engine, path.join(work, 'distroless')),
     packContext(context),
@@ -168,12 +175,12 @@ export async function buildImages(engine: Engine, work: string): Promise<void> {
     writeFileSync(dockerfile, `${lines.join('\n')}\n`);
     return build(image, dockerfile);
   };
-  await Promise.all([build(IMAGES.debian, path.join(ROOT, 'docker/debian.Dockerfile')), build(IMAGES.distroless, path.join(ROOT, 'docker/distroless.Dockerfile'))]);
+  await allEnded([build(IMAGES.debian, path.join(ROOT, 'docker/debian.Dockerfile')), build(IMAGES.distroless, path.join(ROOT, 'docker/distroless.Dockerfile'))]);
   const pool = async ({ base, image, node }: (typeof POOLS)[keyof typeof POOLS]) => {
     const entrypoint = JSON.stringify(await poolEntrypoint(engine, base));
     return buildFrom(image, [`FROM ${base}`, 'COPY pool-server.js pool-client.js /srv/', `ENTRYPOINT ${entrypoint}`, `CMD ${JSON.stringify([node, '/srv/pool-server.js'])}`]);
   };
-  await Promise.all([
+  await allEnded([
     buildFrom(IMAGES.debianWithTini, [`FROM ${IMAGES.debian}`, 'COPY tini /usr/bin/tini']),
     buildFrom(IMAGES.register, REGISTER_DOCKERFILE),
     buildFrom(IMAGES.podApp, [`FROM ${IMAGES.debian}`, 'WORKDIR /app', 'COPY pod-server.js server.js']),

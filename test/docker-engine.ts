@@ -44,5 +44,5 @@ export async function startDocker(): Promise<Engine> {
     rmSync(dir, { recursive: true, force: true });
   };
   const removeNow = async (container: string) => void (await cli(['rm', '-f', container]));
-  return { name: 'Docker', env, client, cli, removeNow, stop };
+  return { env, client, cli, removeNow, stop };
 }

@@ -1,5 +1,6 @@
-import { describeContainerCases } from './container-cases';
+import { describeContainerCases, useEngine } from './container-cases';
 import { startDocker } from './docker-engine';
 
 // The container cases on Debian's docker.io engine, which the tests start themselves.
-await describeContainerCases('Docker', startDocker);
+useEngine(startDocker);
+describeContainerCases('Docker');

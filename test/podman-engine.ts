@@ -2,9 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { onPath, runWithInput, type Engine } from './container-engine';
 
-// Podman's default ulimit for open files and processes in a container, and the RLIMIT_NPROC it
-// gives itself as it starts (strace), so the most processes its containers can have.
-const PODMAN_ULIMIT = 1024 * 1024;
+// Podman's default open-file limit in a container; and the RLIMIT_NPROC podman 4.3 sets for
+// itself as it starts (seen with strace: setrlimit(RLIMIT_NPROC, 32768)), so the most processes
+// its containers can be given.
+const PODMAN_DEFAULT_NOFILE = 1024 * 1024;
 const PODMAN_NPROC = 32 * 1024;
 
 // A hard limit of this process's, as /proc/self/limits shows it ("Max open files  20000  20000  files").
@@ -29,7 +30,7 @@ export async function startPodman(): Promise<Engine> {
   // machines' hard limits, and runc's setrlimit in the container fails with EPERM: no more than
   // the hard limits, and no more processes than podman allows itself. No network but each
   // container's loopback, and no registry to search for a short name.
-  const files = Math.min(hardLimit('Max open files'), PODMAN_ULIMIT);
+  const files = Math.min(hardLimit('Max open files'), PODMAN_DEFAULT_NOFILE);
   const processes = Math.min(hardLimit('Max processes'), PODMAN_NPROC);
   const ulimits = [`nofile=${files}:${files}`, `nproc=${processes}:${processes}`];
   const containersConf = [
@@ -65,5 +66,5 @@ export async function startPodman(): Promise<Engine> {
   }
   // podman rm -f stops first, SIGTERM and 10 s, where docker rm -f kills.
   const removeNow = async (container: string) => void (await cli(['rm', '-f', '-t', '0', container]));
-  return { name: 'Podman', env, client, cli, removeNow, stop };
+  return { env, client, cli, removeNow, stop };
 }
