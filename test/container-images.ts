@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { readProcess } from '../src/platform/process-tree';
 import { onPath, runWithInput, type Engine, type EngineResult } from './container-engine';
-import { FIXTURES } from './helpers';
+import { FIXTURES, waitFor } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -82,12 +83,51 @@ function aptMirror(codename: string): string {
 // then searches a default PATH, Podman finds no `sh`.
 const IMAGE_PATH = 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-// Debian minbase from apt's mirror, imported as local/debian:<codename> (about a minute).
-function buildDebianBase(engine: Engine, codename: string): Promise<string> {
-  const mmdebstrap = onPath('mmdebstrap', "install Debian's mmdebstrap (the README's test command does)");
-  const script = 'set -o pipefail; "$0" --variant=minbase --quiet "$1" - "$2" | "$3" import --change "$4" - "$5"';
-  const command = ['bash', '-c', script, mmdebstrap, codename, aptMirror(codename), engine.client, IMAGE_PATH, `local/debian:${codename}`];
-  return must(`mmdebstrap | ${engine.client} import`, runWithInput(command, engine.env));
+// Debian minbase from apt's mirror (mmdebstrap, about a minute), kept under build/ as a tarball
+// that the Docker and Podman test files, which run side by side, and later runs import. The first
+// to need it makes it, holding a lock file with its pid; the others wait for the tarball, or take
+// the lock over when that pid no longer runs (a run killed midway).
+async function debianRootfs(codename: string): Promise<string> {
+  const tarball = path.join(ROOT, 'build', `debian-${codename}-minbase.tar`);
+  const lock = `${tarball}.lock`;
+  mkdirSync(path.dirname(tarball), { recursive: true });
+  while (!existsSync(tarball)) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    } catch {
+      await waitFor("another test file's mmdebstrap", () => existsSync(tarball) || !lockHolderRuns(lock), 600_000);
+      continue;
+    }
+    const partial = tarball.replace(/\.tar$/, `.${process.pid}.tar`);
+    try {
+      const mmdebstrap = onPath('mmdebstrap', "install Debian's mmdebstrap (the README's test command does)");
+      await must('mmdebstrap', runWithInput([mmdebstrap, '--variant=minbase', '--quiet', codename, partial, aptMirror(codename)]));
+      renameSync(partial, tarball);
+    } finally {
+      rmSync(partial, { force: true });
+      rmSync(lock, { force: true });
+    }
+  }
+  return tarball;
+}
+
+// Whether the process named in the lock file still runs; a lock whose process is gone is removed.
+function lockHolderRuns(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(lock, 'utf8'));
+  } catch {
+    return false; // released meanwhile
+  }
+  if (readProcess(pid)) return true;
+  rmSync(lock, { force: true });
+  return false;
+}
+
+// That tarball, imported as local/debian:<codename>.
+async function buildDebianBase(engine: Engine, codename: string): Promise<string> {
+  const rootfs = await debianRootfs(codename);
+  return must(`${engine.client} import`, engine.cli(['import', '--change', IMAGE_PATH, rootfs, `local/debian:${codename}`]));
 }
 
 // node:20-bookworm-slim's layout on that base: this machine's node and npm, the user node (1000).
