@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, startCommand } from './helpers';
+import { FIXTURES, startCommand, tempDir } from './helpers';
 
 const NATIVE = path.resolve(__dirname, '../native');
 const HEADERS = path.resolve(process.execPath, '../../include/node');
@@ -44,7 +43,7 @@ const ACCEPTED = [
 
 describe('the addon, built with AddressSanitizer, fed wrong arguments', () => {
   it('throws a TypeError for each, never crashes, never leaks', async () => {
-    const addon = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-asan-')), 'tsinit.node');
+    const addon = path.join(tempDir('tsinit-asan-'), 'tsinit.node');
     const sources = readdirSync(NATIVE).filter((file) => file.endsWith('.c')).map((file) => path.join(NATIVE, file));
     execFileSync('gcc', ['-std=gnu11', '-O1', '-g', '-fsanitize=address', '-fno-omit-frame-pointer', '-fPIC', '-shared', '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=tsinit', `-I${HEADERS}`, '-o', addon, ...sources]);
     const libasan = execFileSync('gcc', ['-print-file-name=libasan.so'], { encoding: 'utf8' }).trim();

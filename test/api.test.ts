@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run, type RunOptions } from '../src/index';
-import { AS_PID_1, childrenOf, initPidOf, killWhenDone, RECORDER, runCommand, runInit, startCommand, waitFor, type StartOptions } from './helpers';
+import { AS_PID_1, childrenOf, initPidOf, killWhenDone, RECORDER, runCommand, runInit, startCommand, tempDir, waitFor, type StartOptions } from './helpers';
 
 const INDEX = path.resolve(__dirname, '../dist/index.js');
 
@@ -96,7 +95,7 @@ describe('run() and the restart policy', () => {
 
 describe('run() with workers and listen', () => {
   it("starts the pool with its sockets, names each worker's events by task id, and closes the sockets at the end", async () => {
-    const socketPath = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-api-')), 'app.sock');
+    const socketPath = path.join(tempDir('tsinit-api-'), 'app.sock');
     const program = `
       const fs = require('fs');
       const sockets = () => fs.readdirSync('/proc/self/fd').filter((fd) => { try { return fs.readlinkSync('/proc/self/fd/' + fd).startsWith('socket:'); } catch { return false; } }).length;
@@ -132,7 +131,7 @@ describe('run() and its listeners', () => {
   });
 
   it("never forwards the SIGPIPE of the host's own write to a closed stdout", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-api-'));
+    const dir = tempDir('tsinit-api-');
     const [log, written] = ['log', 'written'].map((name) => path.join(dir, name));
     // The command records what reaches its group: a SIGPIPE (its sleep dies of it, sh traps it),
     // then the marker SIGWINCH the test sends once the host has written, which ends it.

@@ -1,8 +1,7 @@
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AS_PID_1, FIXTURES, parseStatus, runInit, startCommand, type StartOptions } from './helpers';
+import { AS_PID_1, FIXTURES, parseStatus, runInit, startCommand, tempDir, type StartOptions } from './helpers';
 
 const DIRTY = ['python3', path.join(FIXTURES, 'exec-with-state.py')];
 const O_NONBLOCK = 0o4000;
@@ -43,7 +42,7 @@ describe('the state CMD starts in', () => {
   });
 
   it('writes to a blocking stdout file, even one handed to tsinit non-blocking', async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-')), 'stdout');
+    const file = path.join(tempDir('tsinit-'), 'stdout');
     const fd = openSync(file, 'w');
     try {
       await output([...DIRTY, '--nonblocking-stdout', '--', ...AS_PID_1, '--', 'cat', '/proc/self/fdinfo/1'], { stdio: ['ignore', fd, 'pipe'] });

@@ -1,10 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { version } from '../package.json';
-import { inShell, runInit } from './helpers';
+import { inShell, runInit, tempDir } from './helpers';
 const SHOW_ARGUMENT = `python3 -c 'import os, sys; print(os.fsencode(sys.argv[1]))'`;
 
 describe('command line', () => {
@@ -65,7 +63,7 @@ describe('command line', () => {
   });
 
   it('finds a command whose name and PATH entry are not UTF-8', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'tsinit-'));
+    const root = tempDir('tsinit-');
     const dir = Buffer.concat([Buffer.from(`${root}/bin`), Buffer.from([0xff])]);
     const file = Buffer.concat([dir, Buffer.from('/cmd'), Buffer.from([0xfe])]);
     mkdirSync(dir);

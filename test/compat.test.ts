@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readlinkSync, realpathSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { existsSync, readlinkSync, realpathSync } from 'node:fs';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readProcess } from '../src/platform/process-tree';
-import { childrenOf, CLI, killWhenDone, RECORDER, runInit, startCommand, startInit, startRecorder, waitFor } from './helpers';
+import { childrenOf, CLI, killWhenDone, RECORDER, runInit, startCommand, startInit, startRecorder, tempDir, waitFor } from './helpers';
 
 const { SIGHUP, SIGPWR, SIGUSR1, SIGUSR2, SIGWINCH } = constants.signals;
 const FORWARD_DEBUG = /forwarded/;
@@ -163,7 +163,7 @@ describe('used as a dumb-init user uses it (not PID 1: `tsinit sleep 30 &`)', ()
   });
 
   it('leaves its start directory for / once the command runs there, which keeps it', async () => {
-    const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'tsinit-cwd-')));
+    const dir = realpathSync(tempDir('tsinit-cwd-'));
     const { init, tsinit, command } = await started(['sleep', '30'], dir);
     await waitFor('tsinit to leave its start directory', () => readlinkSync(`/proc/${tsinit}/cwd`) === '/');
     expect(readlinkSync(`/proc/${command}/cwd`)).toBe(dir);
@@ -201,7 +201,7 @@ describe('bad input: one line, exit 2, the command never started', () => {
     [['--listen', 'tcp:[::]:8080', '--listen', 'tcp:[::0]:8080'], {}, 'same address twice for --listen: tcp:[::0]:8080 (given before as tcp:[::]:8080)'],
     [[], { TSINIT_LISTEN: 'tcp:0.0.0.0:8080,unix:' }, 'bad address for TSINIT_LISTEN: unix: (want tcp:IP:PORT, tcp:[IPv6]:PORT or unix:PATH)'],
   ])('%j %j', async (args, env, message) => {
-    const marker = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-')), 'started');
+    const marker = path.join(tempDir('tsinit-'), 'started');
     expect(await runInit([...args, 'touch', marker], { env })).toEqual({ code: 2, stdout: '', stderr: `[tsinit] ${message}\n` });
     expect(existsSync(marker)).toBe(false);
   });

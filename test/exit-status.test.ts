@@ -1,8 +1,7 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runInit } from './helpers';
+import { runInit, tempDir } from './helpers';
 
 describe('exit status of tsinit as PID 1', () => {
   it.each([0, 1, 3, 255])('passes exit code %i through', async (code) => {
@@ -29,7 +28,7 @@ describe('exit status of tsinit as PID 1', () => {
   });
 
   it('exits 126 naming a command that is not executable', async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-')), 'not-executable');
+    const file = path.join(tempDir('tsinit-'), 'not-executable');
     writeFileSync(file, '#!/bin/sh\nexit 0\n');
     chmodSync(file, 0o644);
     const result = await runInit(['--', file]);
@@ -38,7 +37,7 @@ describe('exit status of tsinit as PID 1', () => {
   });
 
   it('runs an executable script without a shebang with /bin/sh, as execvp does', async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-')), 'no-shebang');
+    const file = path.join(tempDir('tsinit-'), 'no-shebang');
     writeFileSync(file, 'echo "run by sh with $1"\nexit 4\n');
     chmodSync(file, 0o755);
     const result = await runInit(['--', file, 'an argument']);

@@ -1,17 +1,17 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { readProcess } from '../src/platform/process-tree';
-import { initPidOf, RECORDER, runInit, startInit, startRecorder, waitFor } from './helpers';
+import { initPidOf, RECORDER, runInit, startInit, startRecorder, tempDir, waitFor } from './helpers';
 
 const { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2 } = constants.signals;
 
 // CMD that leaves a sleeping sh behind, once it is up, then exits 4. The leftover writes `up`,
 // then `TERM` when SIGTERM reaches it: the kernel's SIGKILL at PID 1's exit leaves no line.
 function commandWithLeftover(): { log: string; command: string[] } {
-  const log = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-leftover-')), 'leftover.log');
+  const log = path.join(tempDir('tsinit-leftover-'), 'leftover.log');
   const leftover = `sh -c 'trap "echo TERM >> ${log}; exit 0" TERM; echo up >> ${log}; while :; do sleep 0.05; done' &`;
   return { log, command: ['sh', '-c', `${leftover} while [ ! -s ${log} ]; do sleep 0.01; done; exit 4`] };
 }

@@ -1,12 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readProcess } from '../src/platform/process-tree';
-import { CLI, initPidOf, RECORDER, runInit, startCommand, startInit, startRecorder, waitFor } from './helpers';
+import { CLI, initPidOf, RECORDER, runInit, startCommand, startInit, startRecorder, tempDir, waitFor } from './helpers';
 
 const { SIGINT, SIGTERM, SIGUSR2 } = constants.signals;
-const scratch = (name: string) => path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-features-')), name);
+const scratch = (name: string) => path.join(tempDir('tsinit-features-'), name);
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 
 describe('--timeout', () => {

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type StdioOptions } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
@@ -177,8 +177,15 @@ export function addonForAnyUser(): string {
 
 // A new directory of ours that every user may enter and read.
 function readableDirectory(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-'));
+  const dir = tempDir('tsinit-');
   chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** A new directory tmpdir()/<prefix>XXXXXX, removed with what is in it once the test ends (after killWhenDone's kills, registered later): runs leave no litter in /tmp. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
   return dir;
 }
 

@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILT_ADDON, startCommand } from './helpers';
+import { BUILT_ADDON, startCommand, tempDir } from './helpers';
 
 // The built addon (native/build.sh), in a program of its own: its reapAll would take vitest's children.
 
@@ -81,7 +80,7 @@ describe('listenTcp', () => {
 
 describe('listenUnix', () => {
   it('listens on a path, close-on-exec, and a child it is passed to as fd 3 accepts a connection made before it started', async () => {
-    const socketPath = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-listen-')), 'app.sock');
+    const socketPath = path.join(tempDir('tsinit-listen-'), 'app.sock');
     const out = await run(`
       const fd = n.listenUnix(${JSON.stringify(socketPath)}, 16);
       out.push(fd > 2, cloexec(fd), fs.statSync(${JSON.stringify(socketPath)}).isSocket(), await acceptedThrough(fd, { path: ${JSON.stringify(socketPath)} }))`);
@@ -89,7 +88,7 @@ describe('listenUnix', () => {
   });
 
   it('throws EADDRINUSE on an existing path (socket or file), ENAMETOOLONG past sun_path, a TypeError for no path, and leaks no fd', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-listen-'));
+    const dir = tempDir('tsinit-listen-');
     const out = await run(`
       const dir = ${JSON.stringify(dir)};
       n.listenUnix(dir + '/taken.sock', 4);

@@ -1,9 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, startCommand } from './helpers';
+import { FIXTURES, startCommand, tempDir } from './helpers';
 
 const NATIVE = path.resolve(__dirname, '../native');
 const HEADERS = path.resolve(process.execPath, '../../include/node');
@@ -13,7 +11,7 @@ const SOURCES = ['handler.c', 'loop-side.c', 'reaper.c'].map((file) => path.join
 // The harness (fixtures/fast-path-race.c) linked with the addon's sources; -iquote: the addon's
 // spawn.h must not stand for libc's <spawn.h>.
 function buildHarness(flags: string[]): string {
-  const binary = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-race-')), 'fast-path-race');
+  const binary = path.join(tempDir('tsinit-race-'), 'fast-path-race');
   execFileSync('gcc', ['-std=gnu11', '-g', '-Wall', '-Wextra', '-Werror', ...flags, '-iquote', NATIVE, `-I${HEADERS}`, '-o', binary, path.join(FIXTURES, 'fast-path-race.c'), ...SOURCES, '-lpthread']);
   return binary;
 }

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILT_ADDON, FIXTURES, startCommand } from './helpers';
+import { BUILT_ADDON, FIXTURES, startCommand, tempDir } from './helpers';
 
 // The built addon (native/build.sh), in a Node program that is PID 1 of its own namespace, as an
 // app loaded with register is: its orphans come to it.
@@ -53,7 +52,7 @@ describe('reapUnowned, in a Node app that is PID 1', () => {
   // The bound, with the addon built with UNOWNED_MAX 16 (4096 orphans take a minute to make on a
   // slow VM). Fails: unbounded, the first call reaps all 20 and says blocked: false.
   it('reaps at most its bound per call and then says blocked, so that JS comes back', async () => {
-    const addon = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-unowned-')), 'tsinit.node');
+    const addon = path.join(tempDir('tsinit-unowned-'), 'tsinit.node');
     const sources = readdirSync(NATIVE).filter((file) => file.endsWith('.c')).map((file) => path.join(NATIVE, file));
     execFileSync('cc', ['-std=gnu11', '-O2', '-fPIC', '-shared', '-DUNOWNED_MAX=16', '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=tsinit', `-I${HEADERS}`, '-o', addon, ...sources]);
     expect(await asPid1('bound', { addon, arg: ['20'] })).toEqual({

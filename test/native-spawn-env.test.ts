@@ -1,8 +1,7 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILT_ADDON, startCommand } from './helpers';
+import { BUILT_ADDON, startCommand, tempDir } from './helpers';
 
 // The built addon (native/build.sh), in a program of its own: its reapAll would take vitest's children.
 
@@ -57,7 +56,7 @@ describe('spawn with environment, pidVariable and passFds', () => {
   it('gives entries over the environment, the pid variable its own pid, and the passed sockets as 3, 4, ... blocking and inherited, nothing else', async () => {
     const { probes, out } = await run(
       `
-      const tcp = n.listenTcp('127.0.0.1', 0, 8), unix = n.listenUnix(${JSON.stringify(path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-env-')), 's'))}, 8);
+      const tcp = n.listenTcp('127.0.0.1', 0, 8), unix = n.listenUnix(${JSON.stringify(path.join(tempDir('tsinit-env-'), 's'))}, 8);
       const other = n.listenTcp('127.0.0.1', 0, 8); // open, close-on-exec, not passed
       const { pid } = probe({ environment: [Buffer.from('FOO=new'), 'EXTRA=x=y', 'TWICE=1', 'TWICE=2', 'LISTEN_PID=given'], pidVariable: 'LISTEN_PID', passFds: [tcp, unix, tcp] });
       out.push(pid, inode(tcp), inode(unix), other > 2)`,
@@ -86,7 +85,7 @@ os.execv(sys.argv[1], sys.argv[1:])`;
       `
       const flags = (fd) => parseInt(/flags:\\s*(\\d+)/.exec(fs.readFileSync('/proc/self/fdinfo/' + fd, 'utf8'))[1], 8);
       out.push(inode(3), inode(4), (flags(4) & 0o4000) !== 0); // O_NONBLOCK before the spawn
-      const third = n.listenUnix(${JSON.stringify(path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-env-')), 's'))}, 8);
+      const third = n.listenUnix(${JSON.stringify(path.join(tempDir('tsinit-env-'), 's'))}, 8);
       out.push(inode(third), probe({ passFds: [4, 3, third] }).pid, probe({ passFds: [3] }).pid)`,
       { prefix: ['python3', '-c', wrapper] },
     );
@@ -112,7 +111,7 @@ os.execv(sys.argv[1], sys.argv[1:])`;
   });
 
   it('runs a file exec refuses (no #!) under /bin/sh with the given environment too', async () => {
-    const script = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-env-')), 'script');
+    const script = path.join(tempDir('tsinit-env-'), 'script');
     writeFileSync(script, 'echo "{\\"pid\\": $$, \\"environ\\": [\\"FOO=$FOO\\", \\"PIDVAR=$PIDVAR\\"], \\"fds\\": {}}"\n');
     chmodSync(script, 0o755);
     const { probes, out } = await run(`

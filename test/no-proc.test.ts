@@ -1,9 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readProcess } from '../src/platform/process-tree';
-import { CLI, runCommand } from './helpers';
+import { CLI, runCommand, tempDir } from './helpers';
 
 // A mount namespace where an empty tmpfs hides /proc (a chroot or bare namespace has none); in a
 // PID namespace of its own (tsinit its PID 1) or not (tsinit a subreaper).
@@ -25,7 +24,7 @@ describe('without /proc mounted', () => {
   });
 
   it('not PID 1: --timeout still stops the command, through its process group, and leaves it not running', async () => {
-    const pidFile = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-noproc-')), 'pid');
+    const pidFile = path.join(tempDir('tsinit-noproc-'), 'pid');
     const result = await withoutProc(`exec $TSINIT --timeout 500ms -- sh -c 'echo $$ > ${pidFile}; exec sleep 100'`, {}, false);
     expect(result.code).toBe(124);
     expect(result.stderr).toMatch(/^\[tsinit\] sh ran longer than 500 ms \(--timeout\); exiting with code 124; \/proc is not mounted .*: SIGTERM to process group \d+ now, SIGKILL in 5000 ms\n$/);

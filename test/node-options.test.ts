@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inShell, runInit } from './helpers';
+import { inShell, runInit, tempDir } from './helpers';
 
 describe('NODE_OPTIONS, meant for the command, not for the Node that runs tsinit', () => {
   it('reaches the command unchanged while tsinit restarts itself without it', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-'));
+    const dir = tempDir('tsinit-');
     const preload = path.join(dir, 'preload.js');
     const loads = path.join(dir, 'loads');
     writeFileSync(preload, `require('fs').appendFileSync(${JSON.stringify(loads)}, (process.argv[1] ?? 'node -e') + '\\n');`);

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILT_ADDON, FIXTURES, startCommand } from './helpers';
+import { BUILT_ADDON, FIXTURES, startCommand, tempDir } from './helpers';
 
 const { ECHILD } = constants.errno;
 
@@ -12,7 +11,7 @@ const NODE_HEADERS = process.env.NODE_HEADERS ?? path.resolve(process.execPath, 
 
 // The tiny addon of the node-pty case (test/fixtures/pty-case-addon.c), built here.
 function buildPtyCaseAddon(): string {
-  const addon = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-pty-case-')), 'pty-case.node');
+  const addon = path.join(tempDir('tsinit-pty-case-'), 'pty-case.node');
   execFileSync('cc', ['-std=gnu11', '-O2', '-Wall', '-Werror', '-fPIC', '-shared', '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=pty_case', `-I${NODE_HEADERS}`, '-o', addon, path.join(FIXTURES, 'pty-case-addon.c')]);
   return addon;
 }

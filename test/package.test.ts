@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -25,6 +25,10 @@ beforeAll(() => {
   npm(project, 'init', '-y');
   npm(project, 'install', '--offline', tarballs.main, tarballs.platform);
 }, 120_000);
+// The file's tests share the directory: it goes when the last of them is done.
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true, maxRetries: 5 });
+});
 
 // A Node program of a user's, importing the installed package, run as PID 1.
 const runProgram = (program: string) => run([...NAMESPACE, process.execPath, '--input-type=module', '-e', program], project);

@@ -1,17 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readProcess } from '../src/platform/process-tree';
-import { AS_PID_1, childrenOf, FIXTURES, initPidOf, killWhenDone, makeCgroup, runCommand, runInit, startInit, waitFor } from './helpers';
+import { AS_PID_1, childrenOf, FIXTURES, initPidOf, killWhenDone, makeCgroup, runCommand, runInit, startInit, tempDir, waitFor } from './helpers';
 
 // --workers and --listen with real processes, tsinit as PID 1: task ids, the cgroup's CPUs, the
 // one budget, and real HTTP servers on the socket tsinit holds while their workers are SIGKILLed.
 
-const scratch = () => mkdtempSync(path.join(tmpdir(), 'tsinit-pool-'));
+const scratch = () => tempDir('tsinit-pool-');
 // One write per worker: their lines share a pipe.
 const PYTHON_ENV = 'import os; e = os.environ; os.write(1, f"{e[\'TSINIT_TASK_ID\']} {e[\'TSINIT_WORKERS\']} {os.getpid() == os.getpgrp()}\\n".encode())';
 

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startCommand, waitFor } from './helpers';
+import { startCommand, tempDir, waitFor } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
 // The main package's name: the platform packages are named after it, the napi-rs way.
@@ -72,7 +71,7 @@ describe.each([
 ])('the $target addon under musl', ({ target, cc, prefix }) => {
   it("loads with every symbol bound, and registers the functions the glibc build does", async () => {
     const addon = path.join(ROOT, 'npm', target, `tsinit.${target}.node`);
-    const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-musl-'));
+    const dir = tempDir('tsinit-musl-');
     const needed = readelf('--dyn-syms', addon)
       .split('\n')
       .map((line) => line.trim().split(/\s+/))
@@ -145,7 +144,7 @@ describe('the loader', () => {
   });
 
   it("refuses a platform package of another version than tsinit's, naming both", async () => {
-    const modules = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-loader-')), 'node_modules');
+    const modules = path.join(tempDir('tsinit-loader-'), 'node_modules');
     const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     const main = path.join(modules, PACKAGE_NAME);
     const platform = path.join(modules, `${PACKAGE_NAME}-linux-x64-gnu`);

@@ -1,10 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { AS_PID_1, FIXTURES, initPidOf, killWhenDone, startCommand } from './helpers';
+import { AS_PID_1, FIXTURES, initPidOf, killWhenDone, startCommand, tempDir } from './helpers';
 
 // tsinit-pid1/register under load: the app is PID 1 itself (`node -r dist/register.js app.js` in
 // a new PID namespace) and reaps thousands of adopted orphans while child_process, cluster and
@@ -27,7 +25,7 @@ interface Report {
 
 // The bench helper's orphan storm, built as `orphan-storm`: the name its orphans have in the log.
 function orphanStorm(): string {
-  const helper = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-')), 'orphan-storm');
+  const helper = path.join(tempDir('tsinit-'), 'orphan-storm');
   execFileSync('cc', ['-O2', '-o', helper, path.resolve(__dirname, '../bench/helper.c')]);
   return helper;
 }

@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AS_PID_1, asUser1000, FIXTURES, initPidOf, namespaceProcesses, SETPRIV_1000, startCommand, startInit, waitFor } from './helpers';
+import { AS_PID_1, asUser1000, FIXTURES, initPidOf, namespaceProcesses, SETPRIV_1000, startCommand, startInit, tempDir, waitFor } from './helpers';
 
 const LEFTOVER = `sh ${path.join(FIXTURES, 'leftover.sh')}`;
 
@@ -35,7 +34,7 @@ describe('when the command exits, tsinit stops what it left running', () => {
   });
 
   it('gives a leftover that traps SIGTERM the time to write its data whole; --grace 0 does not', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-'));
+    const dir = tempDir('tsinit-');
     const graceful = path.join(dir, 'graceful');
     expect((await leaveDaemon(`flush ${graceful}`)).code).toBe(6);
     const lines = readFileSync(graceful, 'utf8').split('\n');

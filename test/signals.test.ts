@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { AS_PID_1, asUser1000, childrenOf, FIXTURES, initPidOf, killWhenDone, parseStatus, RECORDER, runCommand, SETPRIV_1000, socketsOf, startCommand, startRecorder, waitFor } from './helpers';
+import { AS_PID_1, asUser1000, childrenOf, FIXTURES, initPidOf, killWhenDone, parseStatus, RECORDER, runCommand, SETPRIV_1000, socketsOf, startCommand, startRecorder, tempDir, waitFor } from './helpers';
 
 const { SIGTERM, SIGUSR1 } = constants.signals;
 
@@ -79,7 +79,7 @@ describe('signal forwarding by tsinit as PID 1', () => {
   });
 
   it('forwards every one of 10,000 queued real-time signals, as tini does', async () => {
-    const counter = path.join(mkdtempSync(path.join(tmpdir(), 'tsinit-')), 'count-signal');
+    const counter = path.join(tempDir('tsinit-'), 'count-signal');
     execFileSync('cc', ['-O2', '-o', counter, path.join(FIXTURES, 'count-signal.c')]);
     const signal = 36; // SIGRTMIN+2 with glibc
     const { init, pid, stop } = await startRecorder(['--', counter, String(signal)]);

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { childrenOf, parseStatus, socketsOf, startInit, waitFor, type StartOptions } from './helpers';
+import { childrenOf, parseStatus, socketsOf, startInit, tempDir, waitFor, type StartOptions } from './helpers';
 
 const RUNS = 40;
 
@@ -90,7 +90,7 @@ describe('a stop signal sent while tsinit starts is acted on, not lost', () => {
   it('carries a SIGTERM that came before the restart across it', async () => {
     // A preload that stalls the first Node (NODE_OPTIONS applies to it): the signal comes while
     // Node's own boot handler catches it, before any code of tsinit runs.
-    const dir = mkdtempSync(path.join(tmpdir(), 'tsinit-'));
+    const dir = tempDir('tsinit-');
     const marker = path.join(dir, 'stalling');
     const preload = path.join(dir, 'stall.js');
     writeFileSync(preload, `require('fs').writeFileSync(${JSON.stringify(marker)}, ''); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);`);
