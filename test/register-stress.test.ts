@@ -34,8 +34,8 @@ describe('node -r tsinit-pid1/register as PID 1, under load', () => {
   it('every child_process API, cluster and worker threads get every status and event right while thousands of orphans are reaped; no zombie after', async () => {
     const app = startCommand([...AS_PID_1.slice(0, 5), '-r', REGISTER, APP], { env: { HELPER: orphanStorm(), TSINIT_VERBOSITY: '3' } });
     killWhenDone(await initPidOf(app));
-    // The app gives up after 15 s and says so; a process.exit that a worker thread blocks never ends.
-    const ended = await Promise.race([app.closed, delay(30_000).then(() => 'hung' as const)]);
+    // The app gives up after 60 s and says so; a process.exit that a worker thread blocks never ends.
+    const ended = await Promise.race([app.closed, delay(90_000).then(() => 'hung' as const)]);
     const lines = app.stdout().trim().split('\n');
     const report: Report = JSON.parse(lines.at(-1) || '{}');
     const log = app.stderr().split('\n');
@@ -60,5 +60,5 @@ describe('node -r tsinit-pid1/register as PID 1, under load', () => {
     expect(reaped).toHaveLength(report.orphans);
     // Nothing left in the namespace at the app's end: no zombie, no process.
     expect({ zombies: report.zombies, left: report.left }).toEqual({ zombies: [], left: {} });
-  });
+  }, 120_000);
 });
