@@ -79,8 +79,8 @@ const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
 // `run -it` in a real pseudo-terminal (`script`); what the test writes to it is typed there.
 function inTerminal(name: string, command: string[], flags: string[] = []): Started {
-  const run = [engine.client, 'run', '--rm', '-it', '--name', name, ...flags, IMAGES.debian, ...command];
-  return startCommand(['script', '-qfec', run.map(quote).join(' '), '/dev/null'], { env: engine.env });
+  const words = [engine.client, 'run', '--rm', '-it', '--name', name, ...flags, IMAGES.debian, ...command];
+  return startCommand(['script', '-qfec', words.map(quote).join(' '), '/dev/null'], { env: engine.env });
 }
 
 // test/fixtures/pool-client.js run in a pool's container (`exec`, so to 127.0.0.1 there):
