@@ -23,14 +23,29 @@ afterAll(() => rmSync(yamlDir, { recursive: true, force: true }));
 const POD_YAML = readFileSync(path.resolve(__dirname, '../docker/pod.yaml'), 'utf8')
   .replaceAll('registry.example/app-with-tsinit:latest', `localhost/${IMAGES.podApp}:latest`)
   .replaceAll('busybox:stable', `localhost/${IMAGES.debian}:latest`);
-const PODS = new Map(POD_YAML.split(/^---$/m).map((document) => [/^ {2}name: (\S+)$/m.exec(document)![1], document]));
+const PODS = new Map(POD_YAML.split(/^---$/m).map((document) => [podNames(document)[0], document]));
 
-// `podman kube play` of one pod's YAML, with no network but loopback; fails with what podman printed.
-async function play(pod: string, yaml: string): Promise<void> {
-  const file = path.join(yamlDir, `${pod}.yaml`);
+// The names of the pods in a YAML of one document or more (metadata's name, not a container's).
+function podNames(yaml: string): string[] {
+  return [...yaml.matchAll(/^ {2}name: (\S+)$/gm)].map(([, name]) => name);
+}
+
+// `podman kube play` of a YAML, with no network but loopback (failing with what podman printed),
+// then `body`, then the YAML's pods removed at once, whatever happened before.
+async function inPlayedPods(name: string, yaml: string, body: () => Promise<void>): Promise<void> {
+  const file = path.join(yamlDir, `${name}.yaml`);
   writeFileSync(file, yaml);
-  const { code, stderr } = await engine().cli(['kube', 'play', '--network', 'none', file]);
-  if (code !== 0) throw new Error(`podman kube play ${pod} failed (exit ${code}): ${stderr}`);
+  try {
+    const { code, stderr } = await engine().cli(['kube', 'play', '--network', 'none', file]);
+    if (code !== 0) throw new Error(`podman kube play ${name} failed (exit ${code}): ${stderr}`);
+    await body();
+  } finally {
+    // Stopped, then removed: `podman pod rm -f -t 0` does not pass its -t on (Podman 4.3), and a
+    // PID 1 that ignores SIGTERM, as node does with no listener, holds it the default 10 s.
+    const pods = podNames(yaml);
+    await engine().cli(['pod', 'stop', '-t', '0', ...pods]);
+    await engine().cli(['pod', 'rm', '-f', ...pods]);
+  }
 }
 
 // The pid of a process in its own PID namespace (the last NSpid field of its status).
@@ -52,13 +67,6 @@ function adoptedOrphan(init: number) {
   return waitFor('the orphan to be adopted by tsinit', () => descendantsOf(init).find(({ name, ppid }) => name === 'sleep' && ppid === init));
 }
 
-// Removes pods at once. `podman pod rm -f -t 0` does not pass its -t on (Podman 4.3): a PID 1
-// that ignores SIGTERM, as node does with no listener, holds it the default 10 s.
-async function removePods(...pods: string[]): Promise<void> {
-  await engine().cli(['pod', 'stop', '-t', '0', ...pods]);
-  await engine().cli(['pod', 'rm', '-f', ...pods]);
-}
-
 // `podman logs` of a container, stdout and stderr apart.
 async function logs(container: string) {
   const { stdout, stderr } = await engine().cli(['logs', container]);
@@ -69,8 +77,7 @@ describe('docker/pod.yaml, played by `podman kube play` (the images substituted,
   it('app-under-tsinit: tsinit is PID 1 and logs JSON; `podman pod stop -t 30` (its terminationGracePeriodSeconds): the app gets SIGTERM after the 5 s --delay and exits 0; tsinit stops the orphan it left and exits 0', async () => {
     const pod = 'app-under-tsinit';
     const container = `${pod}-app`;
-    await play(pod, PODS.get(pod)!);
-    try {
+    await inPlayedPods(pod, PODS.get(pod)!, async () => {
       const init = await containerPid(container);
       expect(pidInNamespace(init)).toBe(1);
       expect(readFileSync(`/proc/${init}/cmdline`, 'latin1')).toContain('tsinit');
@@ -101,16 +108,13 @@ describe('docker/pod.yaml, played by `podman kube play` (the images substituted,
         { event: 'leftover-ended', pid: orphan, name: 'sleep' },
         { event: 'exit', exitCode: 0 },
       ]);
-    } finally {
-      await removePods(pod);
-    }
+    });
   });
 
   it("app-under-tsinit-shared-pid: the pause container is PID 1 and tsinit is not; tsinit registers as a subreaper itself, adopts the app's orphan and reaps it; `podman stop` of the app reaches the app", async () => {
     const pod = 'app-under-tsinit-shared-pid';
     const container = `${pod}-app`;
-    await play(pod, PODS.get(pod)!);
-    try {
+    await inPlayedPods(pod, PODS.get(pod)!, async () => {
       const init = await containerPid(container);
       const infra = await containerPid((await engine().cli(['pod', 'inspect', '-f', '{{.InfraContainerID}}', pod])).stdout.trim());
       // One PID namespace: the pause container's catatonit is its PID 1, tsinit is not.
@@ -128,9 +132,7 @@ describe('docker/pod.yaml, played by `podman kube play` (the images substituted,
       expect(await engine().cli(['stop', '-t', '10', container])).toMatchObject({ code: 0 });
       expect((await logs(container)).stdout).toMatch(/^server: SIGTERM at \d+$/m);
       expect(Number(await inspect(container, '.State.ExitCode'))).toBe(0);
-    } finally {
-      await removePods(pod);
-    }
+    });
   });
 });
 
@@ -143,14 +145,12 @@ const TRAP_PODS = {
 
 describe("`command:` over the image's ENTRYPOINT [\"tsinit\", \"--\"] (the README's Kubernetes trap)", () => {
   it('command: ["node", "server.js"] runs node as PID 1 without tsinit; args: alone, or tsinit repeated in command:, keeps tsinit PID 1', async () => {
-    const pods = Object.keys(TRAP_PODS);
     const yaml = Object.entries(TRAP_PODS).map(([pod, words]) =>
       ['apiVersion: v1', 'kind: Pod', 'metadata:', `  name: ${pod}`, 'spec:', '  containers:', '    - name: app', `      image: localhost/${IMAGES.podApp}:latest`, `      ${words}`].join('\n'),
     );
-    await play('trap', `${yaml.join('\n---\n')}\n`);
-    try {
+    await inPlayedPods('trap', `${yaml.join('\n---\n')}\n`, async () => {
       const pid1s: Record<string, string> = {};
-      for (const pod of pods) {
+      for (const pod of Object.keys(TRAP_PODS)) {
         const pid = await containerPid(`${pod}-app`);
         expect(pidInNamespace(pid)).toBe(1);
         // tsinit's command line, `node /usr/local/bin/tsinit -- ...`, is "tsinit" once it runs.
@@ -158,8 +158,6 @@ describe("`command:` over the image's ENTRYPOINT [\"tsinit\", \"--\"] (the READM
         pid1s[pod] = words.includes('tsinit') ? 'tsinit' : words;
       }
       expect(pid1s).toEqual({ 'command-without-tsinit': 'node server.js', 'args-only': 'tsinit', 'command-with-tsinit': 'tsinit' });
-    } finally {
-      await removePods(...pods);
-    }
+    });
   });
 });
